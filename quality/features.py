@@ -1,0 +1,98 @@
+"""STFT magnitude front end as an ``nn.Module``: differentiable from the waveform, ONNX-friendly.
+
+The STFT is a strided ``conv1d`` with a fixed windowed-DFT basis (the seeds' ConvSTFT), so the
+graph has no complex ops and a dynamic time axis exports cleanly. Frames are centred with *zero*
+padding: frame ``t`` covers samples ``[t*hop - n_fft/2, t*hop + n_fft/2)``. A recording of ``n``
+samples has ``n // hop + 1`` frames whether scored alone or zero-padded inside a batch, and those
+frames are bit-for-bit the same computation, which is what makes scores independent of padding.
+"""
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+FeatureKind = Literal["mag", "logpow", "cp"]
+FEATURE_KINDS = ("mag", "logpow", "cp")
+
+
+def num_frames(lengths: Tensor, hop_length: int) -> Tensor:
+    """Number of valid STFT frames for waveforms of ``lengths`` samples."""
+    return torch.div(lengths, hop_length, rounding_mode="floor") + 1
+
+
+def lengths_to_mask(lengths: Tensor, max_len: int) -> Tensor:
+    """Boolean mask ``(B, max_len)``: True where ``index < length``."""
+    steps = torch.arange(max_len, device=lengths.device)
+    return steps.unsqueeze(0) < lengths.unsqueeze(1)
+
+
+class STFTFrontend(nn.Module):
+    """Waveform ``(B, N)`` at 16 kHz -> features ``(B, T, n_fft // 2 + 1)`` and frame mask ``(B, T)``.
+
+    ``kind``: ``"mag"`` plain magnitude, ``"logpow"`` log power ``log(|X|^2 + eps)``, ``"cp"``
+    power-law compressed magnitude ``|X|^exponent`` (the seeds' "cp" input, exponent 0.3).
+    """
+
+    def __init__(
+        self,
+        n_fft: int = 512,
+        hop_length: int = 256,
+        kind: FeatureKind = "cp",
+        exponent: float = 0.3,
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__()
+        if kind not in FEATURE_KINDS:
+            raise ValueError(f"feature kind must be one of {FEATURE_KINDS}, got {kind!r}")
+        if n_fft % 2 or hop_length <= 0 or hop_length > n_fft:
+            raise ValueError(f"need an even n_fft and 0 < hop_length <= n_fft, got {n_fft}, {hop_length}")
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.kind = kind
+        self.exponent = exponent
+        self.eps = eps
+        self.n_bins = n_fft // 2 + 1
+        window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
+        k = torch.arange(self.n_bins, dtype=torch.float64).unsqueeze(1)
+        n = torch.arange(n_fft, dtype=torch.float64).unsqueeze(0)
+        angle = 2.0 * math.pi * k * n / n_fft
+        basis = torch.cat([torch.cos(angle) * window, -torch.sin(angle) * window], dim=0)
+        self.register_buffer("basis", basis.to(torch.float32).unsqueeze(1), persistent=False)
+
+    def frame_lengths(self, lengths: Tensor) -> Tensor:
+        """Valid frame count for each waveform length."""
+        return num_frames(lengths, self.hop_length)
+
+    def spectrum(self, wav: Tensor) -> tuple[Tensor, Tensor]:
+        """Real and imaginary STFT parts, each ``(B, n_bins, T)``."""
+        half = self.n_fft // 2
+        # Right padding so that the last frame (index n // hop) is complete.
+        padded = nn.functional.pad(wav.unsqueeze(1), (half, half))
+        spec = nn.functional.conv1d(padded, self.basis, stride=self.hop_length)
+        return spec[:, : self.n_bins], spec[:, self.n_bins :]
+
+    def forward(self, wav: Tensor, lengths: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        if wav.dim() != 2:
+            raise ValueError(f"expected a waveform batch (B, N), got shape {tuple(wav.shape)}")
+        batch, n = wav.shape
+        if lengths is None:
+            lengths = torch.full((batch,), n, dtype=torch.long, device=wav.device)
+        lengths = lengths.to(device=wav.device, dtype=torch.long)
+        # Zero whatever lies past each length so padding content never leaks into valid frames.
+        wav = wav * lengths_to_mask(lengths, n).to(wav.dtype)
+        real, imag = self.spectrum(wav)
+        power = real.pow(2) + imag.pow(2)
+        if self.kind == "logpow":
+            feats = torch.log(power + self.eps)
+        elif self.kind == "mag":
+            feats = torch.sqrt(power + self.eps)
+        else:
+            feats = (power + self.eps).pow(self.exponent / 2.0)
+        feats = feats.transpose(1, 2)  # (B, T, F)
+        frames = self.frame_lengths(lengths).clamp(max=feats.shape[1])
+        mask = lengths_to_mask(frames, feats.shape[1])
+        feats = feats * mask.unsqueeze(-1).to(feats.dtype)
+        return feats, mask

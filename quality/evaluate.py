@@ -1,0 +1,91 @@
+"""``python -m quality.evaluate``: score a labelled list with a ``model.pt`` and report MSE/LCC/SRCC.
+
+Writes ``predictions.csv`` (path, target, prediction, error), ``metrics.json``, per-group metrics
+when the list has a condition/system column, and ``scatter.png`` (predicted vs true).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .audio import AudioError, load_audio
+from .checkpoint import CheckpointError, atomic_write, load_model
+from .inference import score_waveforms
+from .models import QualityModel
+
+GROUP_COLUMNS = ("condition", "system")
+
+
+def predict_table(model: QualityModel, table: pd.DataFrame, batch_size: int = 16, chunk: int = 256) -> np.ndarray:
+    """Utterance scores for every ``path`` of a list table, loading audio ``chunk`` files at a time."""
+    paths = table["path"].astype(str).tolist()
+    pred = np.zeros(len(paths))
+    for start in range(0, len(paths), chunk):
+        waves = [load_audio(p) for p in paths[start : start + chunk]]
+        pred[start : start + len(waves)], _ = score_waveforms(model, waves, batch_size)
+    return pred
+
+
+def scatter_plot(pred: np.ndarray, true: np.ndarray, path: Path, title: str) -> None:
+    """Predicted vs true scatter with the identity line, written atomically as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 5), dpi=120)
+    ax.scatter(true, pred, s=8, alpha=0.6)
+    lo, hi = float(min(true.min(), pred.min())), float(max(true.max(), pred.max()))
+    ax.plot([lo, hi], [lo, hi], color="grey", lw=1, ls="--")
+    ax.set_xlabel("true score")
+    ax.set_ylabel("predicted score")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .lists import read_list
+    from .metrics import format_metrics, metrics_by_group, score_metrics
+
+    p = argparse.ArgumentParser(prog="python -m quality.evaluate", description=__doc__.split("\n")[0])
+    p.add_argument("--checkpoint", required=True, help="model.pt from training")
+    p.add_argument("--list", required=True, help="labelled list file (.list or .csv)")
+    p.add_argument("--target", help="target column (default: the one the model was trained on, else 'score')")
+    p.add_argument("--out", help="folder for predictions.csv, metrics.json and scatter.png")
+    p.add_argument("--batch-size", type=int, default=16)
+    args = p.parse_args(argv)
+    try:
+        model, meta = load_model(args.checkpoint)
+        target = args.target or meta.get("target", "score")
+        table = read_list(args.list, target=target)
+        pred = predict_table(model, table, args.batch_size)
+    except (ValueError, AudioError, CheckpointError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    true = table[target].to_numpy(dtype=float)
+    metrics = score_metrics(pred, true, model.score_range)
+    if args.out:
+        out = Path(args.out)
+        rows = pd.DataFrame({"path": table["path"], "target": true, "prediction": pred, "error": pred - true})
+        atomic_write(out / "predictions.csv", lambda tmp: rows.to_csv(tmp, index=False))
+        report = {"checkpoint": str(args.checkpoint), "list": str(args.list), "target": target,
+                  **{k: float(v) for k, v in metrics.items()}}
+        group = next((c for c in GROUP_COLUMNS if c in table.columns), None)
+        if group:
+            by_group = metrics_by_group(pred, true, table[group].astype(str).to_numpy(), model.score_range)
+            atomic_write(out / f"metrics_by_{group}.csv", lambda tmp: by_group.to_csv(tmp, index=False))
+        atomic_write(out / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2)))
+        scatter_plot(pred, true, out / "scatter.png", f"{Path(args.list).name}: {format_metrics(metrics)}")
+    print(format_metrics(metrics))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Batched scoring of in-memory waveforms with a quality model."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+
+from .models import QualityModel
+
+
+def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[int]]:
+    """Indices grouped into batches of similar length (longest first) to keep padding small."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
+
+
+@torch.inference_mode()
+def score_waveforms(
+    model: QualityModel, waves: Sequence[np.ndarray], batch_size: int = 8
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Score 16 kHz mono waveforms; returns utterance scores ``(n,)`` and each file's frame scores.
+
+    Scores do not depend on ``batch_size`` or order: batches are zero-padded and every model
+    masks its padding.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    model.eval()
+    device = next(model.parameters()).device
+    scores = np.zeros(len(waves), dtype=np.float64)
+    frames: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(waves)
+    for batch in length_sorted_batches([len(w) for w in waves], batch_size):
+        lengths = torch.tensor([len(waves[i]) for i in batch], dtype=torch.long)
+        wav = torch.zeros(len(batch), int(lengths.max()))
+        for row, i in enumerate(batch):
+            wav[row, : len(waves[i])] = torch.from_numpy(np.asarray(waves[i], dtype=np.float32))
+        out = model(wav.to(device), lengths.to(device))
+        valid = out.frame_mask.sum(1).cpu()
+        for row, i in enumerate(batch):
+            scores[i] = float(out.utterance_score[row])
+            frames[i] = out.frame_scores[row, : int(valid[row])].float().cpu().numpy()
+    return scores, frames

@@ -1,0 +1,1 @@
+"""Training quality models with Lightning: config, LightningModule and the ``train-quality`` CLI."""

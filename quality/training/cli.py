@@ -1,0 +1,208 @@
+"""``train-quality`` / ``train_quality.py``: train a quality model on list files.
+
+A run folder ``<out>/<tag>_<YYYYmmdd_HHMMSS>`` receives ``config.yaml``, ``metrics.csv``,
+TensorBoard logs, ``checkpoints/best.ckpt`` + ``last.ckpt`` (Lightning, for ``--resume``) and
+``model.pt`` (weights + config as plain data: what every other tool takes). The last line
+printed is the validation result of the best checkpoint, e.g.
+``mse: 0.0102, lcc: 0.9421, srcc: 0.9347`` (MSE on the normalised scale).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import MONITOR_MODES, apply_override, load_config, validate_config
+
+RUN_DIR_ENV = "QUALITY_RUN_DIR"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="train-quality",
+        description="Train a non-intrusive quality model on list files and report MSE/LCC/SRCC.",
+    )
+    p.add_argument("--config", help="YAML config (see configs/); CLI options override it")
+    p.add_argument("--model", help="registry name, e.g. hasanet, cnn_mattn, crn (replaces the config's model)")
+    p.add_argument("--train", help="training list file (.list or .csv)")
+    p.add_argument("--valid", help="validation list file")
+    p.add_argument("--target", help="target column (default: score)")
+    p.add_argument("--loss", help="loss spec, e.g. 'mse+frame_mse:0.5+ce'")
+    p.add_argument("--optimizer", choices=["adam", "rmsprop"])
+    p.add_argument("--lr", type=float)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--max-epochs", type=int)
+    p.add_argument("--crop-seconds", type=float, help="random training crop length (0 = whole files)")
+    p.add_argument("--monitor", choices=sorted(MONITOR_MODES), help="early-stopping / best-checkpoint metric")
+    p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
+    p.add_argument("--num-workers", type=int, help="data-loading worker processes")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config entry, e.g. --set model.lstm_hidden=64 (repeatable)")
+    p.add_argument("--out", default="runs", help="parent folder of run folders (default: runs)")
+    p.add_argument("--tag", help="run-folder prefix (default: config tag or model name)")
+    p.add_argument("--run-name", help="exact run-folder name (multi-node: give every node the same)")
+    p.add_argument("--resume", help="run folder or Lightning .ckpt to continue from")
+    p.add_argument("--accelerator", default="auto", help="Lightning accelerator: auto, cpu, gpu, ...")
+    p.add_argument("--devices", default="1", help="devices per node (int, list or 'auto'); >1 uses DDP")
+    p.add_argument("--num-nodes", type=int, default=1)
+    p.add_argument("--strategy", default="auto", help="Lightning strategy (default: ddp when >1 device)")
+    p.add_argument("--precision", default=None, help="Lightning precision, e.g. 32, bf16-mixed")
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """Defaults < YAML config < explicit CLI options < --set overrides."""
+    from ..losses import parse_loss_spec
+
+    config = load_config(args.config)
+    if args.model and args.model != config["model"].get("name"):
+        config["model"] = {"name": args.model}
+    simple = {
+        "target": args.target, "optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
+        "max_epochs": args.max_epochs, "crop_seconds": args.crop_seconds, "num_workers": args.num_workers,
+        "seed": args.seed, "tag": args.tag,
+    }
+    config.update({k: v for k, v in simple.items() if v is not None})
+    if args.loss:
+        config["loss"] = parse_loss_spec(args.loss)
+    if args.monitor:
+        config["early_stopping"]["monitor"] = args.monitor
+    if args.patience is not None:
+        config["early_stopping"]["patience"] = args.patience
+    for assignment in args.set:
+        apply_override(config, assignment)
+    config["tag"] = config.get("tag") or config["model"]["name"]
+    return config
+
+
+def resolve_resume(resume: str) -> tuple[Path, Path]:
+    """(run folder, checkpoint) from a run folder or a ``.ckpt`` inside ``<run>/checkpoints``."""
+    path = Path(resume)
+    if path.is_dir():
+        ckpt = path / "checkpoints" / "last.ckpt"
+        run_dir = path
+    else:
+        ckpt = path
+        run_dir = path.parent.parent
+    if not ckpt.is_file():
+        raise ValueError(f"{ckpt}: no checkpoint to resume from")
+    if not (run_dir / "config.yaml").is_file():
+        raise ValueError(f"{run_dir}: not a run folder (no config.yaml)")
+    return run_dir, ckpt
+
+
+def parse_devices(text: str) -> int | str | list[int]:
+    if text == "auto":
+        return text
+    if "," in text:
+        return [int(x) for x in text.split(",") if x.strip()]
+    return int(text)
+
+
+def train(args: argparse.Namespace) -> dict[str, float]:
+    """Run training as configured by parsed CLI ``args``; returns the final validation metrics."""
+    import lightning as L
+    import torch
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+    from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+    from torch.utils.data import DataLoader
+
+    from ..checkpoint import save_model
+    from ..data import ListDataset, collate_batch
+    from ..evaluate import predict_table
+    from ..lists import read_list
+    from ..metrics import format_metrics, score_metrics
+    from .module import QualityTask
+
+    ckpt_path = None
+    if args.resume:
+        run_dir, ckpt_path = resolve_resume(args.resume)
+        config = load_config(run_dir / "config.yaml")
+        if args.max_epochs:
+            config["max_epochs"] = args.max_epochs
+    else:
+        config = config_from_args(args)
+        name = args.run_name or f"{config['tag']}_{time.strftime('%Y%m%d_%H%M%S')}"
+        run_dir = Path(os.environ.get(RUN_DIR_ENV) or Path(args.out) / name)
+    validate_config(config)
+    train_list = args.train or config.get("train")
+    valid_list = args.valid or config.get("valid")
+    if not train_list or not valid_list:
+        raise ValueError("give --train and --valid list files (or train:/valid: in the config)")
+    config["train"], config["valid"] = str(train_list), str(valid_list)
+
+    L.seed_everything(config["seed"], workers=True, verbose=False)
+    target = config["target"]
+    train_table = read_list(train_list, target=target)
+    valid_table = read_list(valid_list, target=target)
+    workers = int(config["num_workers"])
+    loader_args = {"collate_fn": collate_batch, "num_workers": workers, "persistent_workers": workers > 0}
+    crop = config["crop_seconds"] or None
+    train_loader = DataLoader(ListDataset(train_table, target, crop), batch_size=config["batch_size"],
+                              shuffle=True, drop_last=len(train_table) > config["batch_size"], **loader_args)
+    valid_loader = DataLoader(ListDataset(valid_table, target), batch_size=config["batch_size"], **loader_args)
+
+    task = QualityTask(config["model"], config["loss"], config["optimizer"], config["lr"], config["weight_decay"])
+    monitor = config["early_stopping"].get("monitor", "val_lcc")
+    mode = MONITOR_MODES[monitor]
+    best = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=monitor, mode=mode,
+                           save_top_k=1, save_last=True, enable_version_counter=False)
+    stop = EarlyStopping(monitor=monitor, mode=mode, patience=int(config["early_stopping"].get("patience", 8)))
+    devices = parse_devices(str(args.devices))
+    distributed = args.num_nodes > 1 or (isinstance(devices, int) and devices > 1) or isinstance(devices, list)
+    strategy = "ddp" if args.strategy == "auto" and distributed else args.strategy
+    trainer = L.Trainer(
+        max_epochs=config["max_epochs"], accelerator=args.accelerator, devices=devices,
+        num_nodes=args.num_nodes, strategy=strategy, precision=args.precision,
+        callbacks=[best, stop],
+        logger=[CSVLogger(run_dir, name="", version=""), TensorBoardLogger(run_dir, name="tensorboard", version="")],
+        log_every_n_steps=max(1, min(50, len(train_loader))), default_root_dir=run_dir,
+        enable_model_summary=False,
+    )
+    if trainer.is_global_zero:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with open(run_dir / "config.yaml", "w") as fh:
+            yaml.safe_dump(config, fh, sort_keys=False)
+    previous = os.environ.get(RUN_DIR_ENV)
+    os.environ[RUN_DIR_ENV] = str(run_dir)  # DDP child processes re-run this command: same folder
+    try:
+        trainer.fit(task, train_loader, valid_loader, ckpt_path=ckpt_path, weights_only=True)
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_DIR_ENV, None)
+    if not trainer.is_global_zero:
+        return {}
+
+    best_path = Path(best.best_model_path or run_dir / "checkpoints" / "last.ckpt")
+    state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
+    task.load_state_dict(state)
+    model = task.model.cpu().eval()
+    pred = predict_table(model, valid_table, batch_size=config["batch_size"])
+    metrics = score_metrics(pred, valid_table[target].to_numpy(), model.score_range)
+    metadata = {
+        "target": target, "train_list": str(train_list), "valid_list": str(valid_list),
+        "epochs_trained": int(trainer.current_epoch), "best_checkpoint": best_path.name,
+        "valid_metrics": {k: float(v) for k, v in metrics.items()},
+        "command": " ".join(sys.argv), "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "train_config": config,
+    }
+    save_model(run_dir / "model.pt", model, metadata)
+    print(f"run folder: {run_dir}")
+    print(format_metrics(metrics))
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        train(args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0

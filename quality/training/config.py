@@ -1,0 +1,80 @@
+"""Training configuration: YAML files in ``configs/`` merged over defaults, plus CLI overrides."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULTS: dict[str, Any] = {
+    "tag": None,
+    "model": {"name": "hasanet"},
+    "target": "score",
+    "loss": {"mse": 1.0, "frame_mse": 1.0},
+    "optimizer": "adam",
+    "lr": 1.0e-3,
+    "weight_decay": 0.0,
+    "batch_size": 16,
+    "max_epochs": 30,
+    "crop_seconds": 4.0,
+    "early_stopping": {"monitor": "val_lcc", "patience": 8},
+    "num_workers": 2,
+    "seed": 0,
+}
+
+MONITOR_MODES = {"val_lcc": "max", "val_srcc": "max", "val_loss": "min", "val_mse": "min"}
+OPTIMIZERS = ("adam", "rmsprop")
+
+
+def merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """Recursive dict merge: values of ``update`` win; nested dicts merge."""
+    out = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_config(path: str | Path | None) -> dict[str, Any]:
+    """Defaults merged with the YAML file at ``path`` (if any)."""
+    if path is None:
+        return copy.deepcopy(DEFAULTS)
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such config file")
+    with open(path) as fh:
+        data = yaml.safe_load(fh) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a config must be a YAML mapping")
+    return merge(DEFAULTS, data)
+
+
+def apply_override(config: dict[str, Any], assignment: str) -> None:
+    """Apply ``dotted.key=value`` (value parsed as YAML) in place, e.g. ``model.lstm_hidden=64``."""
+    if "=" not in assignment:
+        raise ValueError(f"override {assignment!r} must look like key=value")
+    key, raw = assignment.split("=", 1)
+    node = config
+    parts = key.strip().split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ValueError(f"override {assignment!r}: {part!r} is not a section")
+    node[parts[-1]] = yaml.safe_load(raw)
+
+
+def validate_config(config: dict[str, Any]) -> None:
+    """Raise ValueError for settings that cannot work, naming the setting."""
+    if config["optimizer"] not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {config['optimizer']!r}")
+    monitor = config["early_stopping"].get("monitor", "val_lcc")
+    if monitor not in MONITOR_MODES:
+        raise ValueError(f"early_stopping.monitor must be one of {sorted(MONITOR_MODES)}, got {monitor!r}")
+    for key in ("lr", "batch_size", "max_epochs"):
+        if not config[key] or config[key] <= 0:
+            raise ValueError(f"{key} must be positive, got {config[key]!r}")
+    if not isinstance(config.get("model"), dict) or "name" not in config["model"]:
+        raise ValueError("config needs model.name")

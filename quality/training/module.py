@@ -1,0 +1,72 @@
+"""The LightningModule that trains any registered quality model with a combined loss."""
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+
+from ..losses import build_loss
+from ..metrics import score_metrics
+from ..models import build_model
+
+
+class QualityTask(L.LightningModule):
+    """Trains ``build_model(**model_config)`` with ``build_loss(loss)``; validation reports
+    ``val_loss``, ``val_mse`` (normalised scale), ``val_lcc`` and ``val_srcc`` over the whole
+    validation set (gathered across DDP ranks, duplicates from the distributed sampler dropped).
+    """
+
+    def __init__(
+        self,
+        model_config: dict[str, Any],
+        loss: dict[str, Any],
+        optimizer: str = "adam",
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        config = dict(model_config)
+        self.model = build_model(config.pop("name"), **config)
+        self.loss = build_loss(loss, self.model.score_range, getattr(self.model, "bins", None))
+        self._val_outputs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+
+    def forward(self, wav: torch.Tensor, lengths: torch.Tensor | None = None):
+        return self.model(wav, lengths)
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        out = self.model(batch["wav"], batch["lengths"])
+        total, parts = self.loss(out, batch["target"])
+        size = batch["target"].numel()
+        self.log("train_loss", total, prog_bar=True, batch_size=size, sync_dist=True)
+        for name, value in parts.items():
+            self.log(f"train_{name}", value, batch_size=size, sync_dist=True)
+        return total
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        out = self.model(batch["wav"], batch["lengths"])
+        total, _ = self.loss(out, batch["target"])
+        self.log("val_loss", total, prog_bar=True, batch_size=batch["target"].numel(), sync_dist=True)
+        self._val_outputs.append((out.utterance_score.detach(), batch["target"], batch["index"]))
+
+    def on_validation_epoch_end(self) -> None:
+        if not self._val_outputs:
+            return
+        pred, true, index = (torch.cat(parts) for parts in zip(*self._val_outputs))
+        self._val_outputs.clear()
+        if self.trainer.world_size > 1:
+            pred, true, index = (self.all_gather(t).reshape(-1) for t in (pred, true, index))
+        _, first = np.unique(index.cpu().numpy(), return_index=True)
+        metrics = score_metrics(pred.cpu().numpy()[first], true.cpu().numpy()[first], self.model.score_range)
+        # Every rank holds the same gathered values, so no further reduction is needed.
+        self.log("val_mse", float(metrics["mse"]), prog_bar=False)
+        self.log("val_lcc", float(np.nan_to_num(metrics["lcc"], nan=-1.0)), prog_bar=True)
+        self.log("val_srcc", float(np.nan_to_num(metrics["srcc"], nan=-1.0)), prog_bar=True)
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        params = self.model.parameters()
+        if self.hparams.optimizer == "rmsprop":
+            return torch.optim.RMSprop(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        return torch.optim.Adam(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)

@@ -1,0 +1,123 @@
+"""Every registered model: shapes, gradients, and scores independent of padding and batch."""
+import pytest
+import torch
+
+from quality import available_models, build_model
+from quality.checkpoint import load_model, save_model
+
+ALL_MODELS = ["can2d_class", "cnn_class", "cnn_mattn", "crn", "hasanet", "hasanet_class", "lstm_can_class"]
+LENGTHS = [16000, 7000, 23000]  # three lengths in one padded batch
+
+
+def test_registry_has_every_model():
+    assert available_models() == ALL_MODELS
+
+
+def test_unknown_model_and_bad_option_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown model"):
+        build_model("nope")
+    with pytest.raises(ValueError, match="bad configuration"):
+        build_model("hasanet", not_an_option=3)
+
+
+def padded_batch(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    wav = torch.zeros(len(LENGTHS), max(LENGTHS))
+    for row, n in enumerate(LENGTHS):
+        wav[row, :n] = 0.1 * torch.randn(n, generator=gen)
+    return wav, torch.tensor(LENGTHS)
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_forward_backward_shapes(name):
+    torch.manual_seed(0)
+    model = build_model(name).train()
+    wav, lengths = padded_batch()
+    wav.requires_grad_(True)
+    out = model(wav, lengths)
+    frames = max(LENGTHS) // 256 + 1
+    assert out.frame_scores.shape == (3, frames)
+    assert out.frame_mask.shape == (3, frames)
+    assert out.frame_mask.sum(1).tolist() == [n // 256 + 1 for n in LENGTHS]
+    assert out.utterance_score.shape == (3,)
+    if name.endswith("_class"):
+        assert out.logits is not None and out.logits.shape[0] == 3 and out.logits.shape[1] == model.bins.num_bins
+    else:
+        assert out.logits is None
+    assert torch.all(out.frame_scores[~out.frame_mask] == 0)
+    lo, hi = model.score_range.low, model.score_range.high
+    assert torch.all((out.utterance_score >= lo) & (out.utterance_score <= hi))
+    loss = out.utterance_score.sum() + out.frame_scores.sum()
+    if out.logits is not None:
+        loss = loss + out.logits.logsumexp(-1).sum()
+    loss.backward()
+    assert wav.grad is not None and torch.isfinite(wav.grad).all() and wav.grad.abs().sum() > 0
+    missing = [n for n, p in model.named_parameters() if p.grad is None or not torch.isfinite(p.grad).all()]
+    assert not missing, f"parameters without finite gradients: {missing}"
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_scores_same_alone_and_in_padded_batch(name):
+    torch.manual_seed(0)
+    model = build_model(name).eval()
+    wav, lengths = padded_batch(seed=1)
+    with torch.no_grad():
+        batch = model(wav, lengths)
+        for row, n in enumerate(LENGTHS):
+            alone = model(wav[row : row + 1, :n])
+            t = alone.frame_scores.shape[1]
+            assert torch.allclose(alone.utterance_score, batch.utterance_score[row : row + 1], atol=1e-5, rtol=0)
+            assert torch.allclose(alone.frame_scores[0], batch.frame_scores[row, :t], atol=1e-5, rtol=0)
+            if alone.logits is not None:
+                assert torch.allclose(alone.logits[0], batch.logits[row], atol=1e-5, rtol=0)
+        # Batch composition and order do not matter either.
+        flipped = model(wav.flip(0), lengths.flip(0))
+        assert torch.allclose(flipped.utterance_score.flip(0), batch.utterance_score, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("name", ["hasanet", "crn"])
+def test_raw_output_and_local_attention_options(name):
+    options = {"normalized_output": False}
+    if name == "hasanet":
+        options.update(attention_window=5, conv_channels=32)
+    model = build_model(name, **options).eval()
+    wav, lengths = padded_batch()
+    with torch.no_grad():
+        out = model(wav, lengths)
+    assert out.utterance_score.shape == (3,)
+
+
+@pytest.mark.parametrize("prediction", ["avg", "cls", "avg+cls"])
+def test_class_prediction_modes(prediction):
+    torch.manual_seed(0)
+    model = build_model("hasanet_class", prediction=prediction, bin_width=0.5).eval()
+    assert model.bins.num_bins == 8
+    wav, lengths = padded_batch()
+    with torch.no_grad():
+        out = model(wav, lengths)
+    avg = (out.frame_scores * out.frame_mask).sum(1) / out.frame_mask.sum(1)
+    cls = model.bins.expectation(out.logits)
+    expected = {"avg": avg, "cls": cls, "avg+cls": (avg + cls) / 2}[prediction]
+    assert torch.allclose(out.utterance_score, expected, atol=1e-5)
+
+
+def test_model_file_round_trip_with_weights_only(tmp_path):
+    torch.manual_seed(0)
+    model = build_model("cnn_mattn", score_range=[1.0, 4.64]).eval()
+    path = save_model(tmp_path / "model.pt", model, {"target": "pesq"})
+    payload = torch.load(path, weights_only=True)
+    assert payload["config"]["name"] == "cnn_mattn"
+    loaded, meta = load_model(path)
+    assert meta == {"target": "pesq"}
+    wav, lengths = padded_batch()
+    with torch.no_grad():
+        assert torch.equal(model(wav, lengths).utterance_score, loaded(wav, lengths).utterance_score)
+
+
+def test_load_model_rejects_non_model_file(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="bad.pt"):
+        load_model(bad)
+    with pytest.raises(ValueError, match="no such checkpoint"):
+        load_model(tmp_path / "missing.pt")

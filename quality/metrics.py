@@ -1,0 +1,104 @@
+"""Evaluation metrics on numpy arrays: MSE, LCC (Pearson), SRCC (Spearman), per-group tables.
+
+Correlations are NaN (explicitly, without runtime warnings) when fewer than two items are given
+or either side is constant.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from .scores import ScoreRange
+
+__all__ = ["format_metrics", "lcc", "metrics_by_group", "mse", "score_metrics", "srcc"]
+
+
+def _as_array(x: Any, name: str) -> np.ndarray:
+    """Array-like (lists, numpy, CPU/GPU torch tensors) -> 1-D float64 array."""
+    if hasattr(x, "detach"):  # torch tensor
+        x = x.detach().cpu().numpy()
+    arr = np.asarray(x, dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf values")
+    return arr
+
+
+def _pair(pred: Any, true: Any) -> tuple[np.ndarray, np.ndarray]:
+    p, t = _as_array(pred, "pred"), _as_array(true, "true")
+    if p.shape != t.shape:
+        raise ValueError(f"pred and true differ in length: {p.size} vs {t.size}")
+    if p.size == 0:
+        raise ValueError("pred and true are empty")
+    return p, t
+
+
+def _pearson(p: np.ndarray, t: np.ndarray) -> float:
+    """Pearson correlation; NaN for < 2 items or a constant side."""
+    if p.size < 2:
+        return float("nan")
+    dp, dt = p - p.mean(), t - t.mean()
+    denom = np.sqrt((dp * dp).sum() * (dt * dt).sum())
+    if denom == 0.0 or np.ptp(p) == 0.0 or np.ptp(t) == 0.0:
+        return float("nan")
+    return float(np.clip((dp * dt).sum() / denom, -1.0, 1.0))
+
+
+def mse(pred: Any, true: Any) -> float:
+    """Mean squared error ``mean (pred - true)^2``."""
+    p, t = _pair(pred, true)
+    return float(np.mean((p - t) ** 2))
+
+
+def lcc(pred: Any, true: Any) -> float:
+    """Linear (Pearson) correlation coefficient; NaN for < 2 items or constant input."""
+    return _pearson(*_pair(pred, true))
+
+
+def srcc(pred: Any, true: Any) -> float:
+    """Spearman rank correlation (average ranks for ties); NaN for < 2 items or constant input."""
+    p, t = _pair(pred, true)
+    return _pearson(rankdata(p), rankdata(t))
+
+
+def score_metrics(pred: Any, true: Any, score_range: ScoreRange | None = None) -> dict[str, float]:
+    """``{mse, mse_raw, lcc, srcc, n}``; ``mse`` is on the normalised scale ``((p - t) / span)^2``
+    when ``score_range`` is given, else equal to ``mse_raw``."""
+    p, t = _pair(pred, true)
+    mse_raw = float(np.mean((p - t) ** 2))
+    mse_norm = mse_raw / score_range.span**2 if score_range is not None else mse_raw
+    return {
+        "mse": mse_norm,
+        "mse_raw": mse_raw,
+        "lcc": _pearson(p, t),
+        "srcc": _pearson(rankdata(p), rankdata(t)),
+        "n": int(p.size),
+    }
+
+
+def metrics_by_group(
+    pred: Any, true: Any, groups: Any, score_range: ScoreRange | None = None
+) -> pd.DataFrame:
+    """One row per group (sorted where the labels sort, else first-seen order) with columns
+    ``group, n, mse, mse_raw, lcc, srcc``."""
+    p, t = _pair(pred, true)
+    g = np.asarray(groups.detach().cpu().numpy() if hasattr(groups, "detach") else groups, dtype=object).reshape(-1)
+    if g.size != p.size:
+        raise ValueError(f"groups and pred differ in length: {g.size} vs {p.size}")
+    labels = list(dict.fromkeys(g.tolist()))
+    try:
+        labels = sorted(labels)
+    except TypeError:
+        pass
+    rows = []
+    for label in labels:
+        sel = np.fromiter((x == label for x in g.tolist()), dtype=bool, count=g.size)
+        rows.append({"group": label, **score_metrics(p[sel], t[sel], score_range)})
+    return pd.DataFrame(rows, columns=["group", "n", "mse", "mse_raw", "lcc", "srcc"])
+
+
+def format_metrics(m: Mapping[str, Any]) -> str:
+    """``'mse: 0.0102, lcc: 0.9421, srcc: 0.9347'`` (4 decimals) from a metrics dict."""
+    return ", ".join(f"{key}: {float(m[key]):.4f}" for key in ("mse", "lcc", "srcc"))

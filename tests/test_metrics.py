@@ -1,0 +1,104 @@
+"""Evaluation metrics against scipy and hand-computed values."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy.stats import pearsonr, spearmanr
+
+from quality.metrics import format_metrics, lcc, metrics_by_group, mse, score_metrics, srcc
+from quality.scores import ScoreRange
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lcc_srcc_match_scipy(seed):
+    rng = np.random.default_rng(seed)
+    true = rng.uniform(1, 5, 50)
+    pred = true + rng.normal(0, 0.7, 50)
+    assert lcc(pred, true) == pytest.approx(pearsonr(pred, true)[0], abs=1e-12)
+    assert srcc(pred, true) == pytest.approx(spearmanr(pred, true)[0], abs=1e-12)
+
+
+def test_srcc_with_ties_uses_average_ranks():
+    rng = np.random.default_rng(3)
+    true = rng.integers(1, 6, 60).astype(float)  # MOS-like integers: many ties
+    pred = np.round(true + rng.normal(0, 1.0, 60))  # ties on both sides
+    expected = spearmanr(pred, true)[0]
+    assert srcc(pred, true) == pytest.approx(expected, abs=1e-12)
+    # ordinal ranks (no tie averaging) would give a different value
+    ordinal = pearsonr(pred.argsort().argsort(), true.argsort().argsort())[0]
+    assert not math.isclose(ordinal, expected, abs_tol=1e-6)
+    assert srcc([1, 2, 2, 3], [1, 2, 3, 4]) == pytest.approx(spearmanr([1, 2, 2, 3], [1, 2, 3, 4])[0])
+
+
+def test_accepts_lists_and_tensors():
+    pred, true = [1.0, 2.0, 4.0], [1.5, 2.0, 3.0]
+    assert lcc(torch.tensor(pred), np.array(true)) == pytest.approx(pearsonr(pred, true)[0])
+    assert mse(pred, true) == pytest.approx((0.25 + 0 + 1) / 3)
+
+
+def test_mse_normalised_vs_raw():
+    pred, true = [3.0, 5.0, 2.0], [1.0, 4.0, 2.0]
+    m = score_metrics(pred, true, ScoreRange(1.0, 5.0))  # span 4
+    assert m["mse_raw"] == pytest.approx((4 + 1 + 0) / 3)
+    assert m["mse"] == pytest.approx(((2 / 4) ** 2 + (1 / 4) ** 2) / 3)
+    assert m["n"] == 3 and set(m) == {"mse", "mse_raw", "lcc", "srcc", "n"}
+    plain = score_metrics(pred, true)
+    assert plain["mse"] == plain["mse_raw"] == m["mse_raw"]
+
+
+def test_constant_or_short_input_gives_nan_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isnan(lcc([3.0, 3.0, 3.0], [1.0, 2.0, 3.0]))
+        assert math.isnan(srcc([1.0, 2.0, 3.0], [2.0, 2.0, 2.0]))
+        assert math.isnan(lcc([1.0], [2.0]))
+        m = score_metrics([1.0], [2.0])
+        assert math.isnan(m["lcc"]) and math.isnan(m["srcc"]) and m["mse"] == 1.0
+
+
+def test_metrics_by_group():
+    pred = [1.0, 2.0, 3.0, 4.0, 2.0, 3.0]
+    true = [1.5, 2.0, 2.5, 4.0, 3.0, 3.0]
+    groups = ["b", "a", "b", "a", "c", "b"]
+    sr = ScoreRange(1.0, 5.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = metrics_by_group(pred, true, groups, sr)
+    assert isinstance(table, pd.DataFrame)
+    assert list(table.columns) == ["group", "n", "mse", "mse_raw", "lcc", "srcc"]
+    assert table["group"].tolist() == ["a", "b", "c"]
+    assert table["n"].tolist() == [2, 3, 1]
+    row_b = table.set_index("group").loc["b"]
+    b_pred, b_true = [1.0, 3.0, 3.0], [1.5, 2.5, 3.0]
+    assert row_b["mse_raw"] == pytest.approx((0.25 + 0.25 + 0) / 3)
+    assert row_b["mse"] == pytest.approx(row_b["mse_raw"] / 16)
+    assert row_b["lcc"] == pytest.approx(pearsonr(b_pred, b_true)[0])
+    assert row_b["srcc"] == pytest.approx(spearmanr(b_pred, b_true)[0])
+    row_c = table.set_index("group").loc["c"]
+    assert math.isnan(row_c["lcc"]) and math.isnan(row_c["srcc"]) and row_c["mse_raw"] == 1.0
+    with pytest.raises(ValueError, match="groups and pred differ"):
+        metrics_by_group(pred, true, groups[:-1])
+
+
+def test_format_metrics():
+    m = {"mse": 0.010234, "lcc": 0.94214, "srcc": 0.93466, "n": 10, "mse_raw": 0.2}
+    assert format_metrics(m) == "mse: 0.0102, lcc: 0.9421, srcc: 0.9347"
+    assert format_metrics(score_metrics([1, 2, 3], [1, 2, 3])) == "mse: 0.0000, lcc: 1.0000, srcc: 1.0000"
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="differ in length"):
+        mse([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="differ in length"):
+        score_metrics([1.0, 2.0, 3.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="empty"):
+        lcc([], [])
+    with pytest.raises(ValueError, match="empty"):
+        metrics_by_group([], [], [])
+    with pytest.raises(ValueError, match="NaN"):
+        srcc([1.0, float("nan")], [1.0, 2.0])

@@ -1,6 +1,7 @@
 """``train-quality`` / ``train_quality.py``: train a quality model on list files.
 
-A run folder ``<out>/<tag>_<YYYYmmdd_HHMMSS>`` receives ``config.yaml``, ``metrics.csv``,
+A run folder ``<out>/<tag>_<YYYYmmdd_HHMMSS>`` receives ``config.yaml``, ``metrics.csv`` (all
+sessions of the run; each session's own log is under ``logs/version_N``),
 TensorBoard logs, ``checkpoints/best.ckpt`` + ``last.ckpt`` (Lightning, for ``--resume``) and
 ``model.pt`` (weights + config as plain data: what every other tool takes). The last line
 printed is the validation result of the best checkpoint, e.g.
@@ -105,6 +106,22 @@ def parse_devices(text: str) -> int | str | list[int]:
     return int(text)
 
 
+def merge_metric_logs(run_dir: Path) -> Path:
+    """Join the CSV logs of every session of a run (``logs/version_*``, one per start or resume)
+    into ``<run>/metrics.csv``; rows a later session rewrote (same epoch and step) keep the later one."""
+    import pandas as pd
+
+    from ..checkpoint import atomic_write
+
+    parts = sorted((run_dir / "logs").glob("version_*/metrics.csv"), key=lambda p: int(p.parent.name.split("_")[1]))
+    tables = [pd.read_csv(p) for p in parts if p.stat().st_size > 0]
+    merged = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    if {"epoch", "step"} <= set(merged.columns):
+        keep = merged.groupby(["epoch", "step"], sort=False, dropna=False).ngroup()
+        merged = merged.groupby(keep, sort=False).last().reset_index(drop=True)
+    return atomic_write(run_dir / "metrics.csv", lambda tmp: merged.to_csv(tmp, index=False))
+
+
 def train(args: argparse.Namespace) -> dict[str, float]:
     """Run training as configured by parsed CLI ``args``; returns the final validation metrics."""
     import lightning as L
@@ -161,7 +178,7 @@ def train(args: argparse.Namespace) -> dict[str, float]:
         max_epochs=config["max_epochs"], accelerator=args.accelerator, devices=devices,
         num_nodes=args.num_nodes, strategy=strategy, precision=args.precision,
         callbacks=[best, stop],
-        logger=[CSVLogger(run_dir, name="", version=""), TensorBoardLogger(run_dir, name="tensorboard", version="")],
+        logger=[CSVLogger(run_dir, name="logs"), TensorBoardLogger(run_dir, name="tensorboard", version="")],
         log_every_n_steps=max(1, min(50, len(train_loader))), default_root_dir=run_dir,
         enable_model_summary=False,
     )
@@ -178,6 +195,7 @@ def train(args: argparse.Namespace) -> dict[str, float]:
             os.environ.pop(RUN_DIR_ENV, None)
     if not trainer.is_global_zero:
         return {}
+    merge_metric_logs(run_dir)
 
     best_path = Path(best.best_model_path or run_dir / "checkpoints" / "last.ckpt")
     state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]

@@ -1,0 +1,117 @@
+"""End-to-end training on generated audio (score = SNR): learning, run folder, resume, DDP, evaluate."""
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from quality.checkpoint import load_model
+from quality.training.cli import main as train_main
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL = ["--set", "model.lstm_hidden=32", "--set", "model.linear_size=32", "--set", "model.score_range=[0,30]",
+         "--batch-size", "8", "--num-workers", "0", "--crop-seconds", "1.0", "--lr", "3e-3", "--seed", "0"]
+LINE = re.compile(r"^mse: \d+\.\d{4}, lcc: -?\d\.\d{4}, srcc: -?\d\.\d{4}$")
+
+
+def run_folder(out: Path) -> Path:
+    (folder,) = [p for p in out.iterdir() if p.is_dir()]
+    return folder
+
+
+@pytest.fixture(scope="module")
+def trained(snr_lists, tmp_path_factory):
+    train, valid = snr_lists
+    out = tmp_path_factory.mktemp("runs")
+    args = ["--model", "hasanet", "--train", str(train), "--valid", str(valid), "--max-epochs", "6",
+            "--monitor", "val_loss", "--out", str(out), *SMALL]
+    assert train_main(args) == 0
+    return run_folder(out)
+
+
+def test_tiny_end_to_end_run_learns_snr(trained, snr_lists, capsys):
+    for name in ("config.yaml", "metrics.csv", "model.pt", "checkpoints/best.ckpt", "checkpoints/last.ckpt"):
+        assert (trained / name).exists(), name
+    assert re.match(r"hasanet_\d{8}_\d{6}$", trained.name)
+    model, meta = load_model(trained / "model.pt")
+    assert meta["target"] == "score" and meta["valid_metrics"]["lcc"] > 0.8
+    payload = torch.load(trained / "model.pt", weights_only=True)
+    assert payload["config"]["lstm_hidden"] == 32
+    metrics = pd.read_csv(trained / "metrics.csv")
+    assert {"val_lcc", "val_srcc", "val_mse", "val_loss", "train_loss"} <= set(metrics.columns)
+
+
+def test_last_printed_line_is_the_metrics(snr_lists, tmp_path, capsys):
+    train, valid = snr_lists
+    assert train_main(["--model", "cnn_mattn", "--train", str(train), "--valid", str(valid), "--max-epochs", "1",
+                       "--out", str(tmp_path), "--set", "model.channels=16", *SMALL[6:]]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert LINE.match(last), last
+
+
+def test_resume_continues_from_saved_epoch(snr_lists, tmp_path):
+    train, valid = snr_lists
+    args = ["--model", "hasanet", "--train", str(train), "--valid", str(valid), "--out", str(tmp_path), *SMALL]
+    assert train_main([*args, "--max-epochs", "2"]) == 0
+    folder = run_folder(tmp_path)
+    first = pd.read_csv(folder / "metrics.csv").dropna(subset=["val_lcc"])
+    assert first["epoch"].tolist() == [0, 1]
+    assert train_main(["--resume", str(folder), "--max-epochs", "4"]) == 0
+    assert [p for p in tmp_path.iterdir() if p.is_dir()] == [folder]  # same folder, no new run
+    resumed = pd.read_csv(folder / "metrics.csv").dropna(subset=["val_lcc"])
+    assert resumed["epoch"].tolist() == [0, 1, 2, 3]  # earlier epochs kept, training went on from 2
+    assert load_model(folder / "model.pt")[1]["epochs_trained"] == 4
+
+
+def test_resume_errors_are_clear(tmp_path, capsys):
+    assert train_main(["--resume", str(tmp_path)]) == 1
+    assert "no checkpoint to resume from" in capsys.readouterr().err
+
+
+def test_bad_config_values_are_clear(snr_lists, tmp_path, capsys):
+    train, valid = snr_lists
+    base = ["--train", str(train), "--valid", str(valid), "--out", str(tmp_path)]
+    assert train_main([*base, "--model", "nope"]) == 1
+    assert "unknown model" in capsys.readouterr().err
+    assert train_main([*base, "--loss", "mse+bogus"]) == 1
+    assert "bogus" in capsys.readouterr().err
+    assert train_main([*base, "--model", "hasanet", "--loss", "mse+ce"]) == 1
+    assert "ce" in capsys.readouterr().err
+    assert train_main(["--model", "hasanet", "--train", str(tmp_path / "none.list"), "--valid", str(valid)]) == 1
+    assert "none.list" in capsys.readouterr().err
+
+
+def test_evaluate_cli_writes_csv_plot_and_metrics(trained, snr_lists, tmp_path):
+    _, valid = snr_lists
+    out = tmp_path / "eval"
+    proc = subprocess.run([sys.executable, "-m", "quality.evaluate", "--checkpoint", str(trained / "model.pt"),
+                           "--list", str(valid), "--out", str(out)], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert LINE.match(proc.stdout.strip().splitlines()[-1])
+    rows = pd.read_csv(out / "predictions.csv")
+    assert len(rows) == 16 and set(rows.columns) == {"path", "target", "prediction", "error"}
+    report = json.loads((out / "metrics.json").read_text())
+    meta = load_model(trained / "model.pt")[1]["valid_metrics"]
+    assert report["lcc"] == pytest.approx(meta["lcc"], abs=1e-6)  # same scores as training's final evaluation
+    assert (out / "scatter.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_ddp_two_cpu_processes_on_gloo(snr_lists, tmp_path):
+    train, valid = snr_lists
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "train_quality.py"), "--model", "hasanet", "--train", str(train),
+         "--valid", str(valid), "--max-epochs", "1", "--out", str(tmp_path), "--accelerator", "cpu",
+         "--devices", "2", *SMALL],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "distributed_backend=gloo" in proc.stderr + proc.stdout
+    folder = run_folder(tmp_path)  # both ranks wrote into one run folder
+    assert (folder / "model.pt").exists()
+    assert LINE.match(proc.stdout.strip().splitlines()[-1])

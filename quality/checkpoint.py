@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from .fileio import atomic_write
 from .models import QualityModel, build_model
 
 FORMAT = "quality-model"
@@ -16,21 +16,6 @@ FORMAT_VERSION = 1
 
 class CheckpointError(ValueError):
     """A file that is not a usable ``model.pt``; the message names the file and the reason."""
-
-
-def atomic_write(path: str | os.PathLike, write: Any) -> Path:
-    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def save_model(path: str | os.PathLike, model: QualityModel, metadata: dict[str, Any] | None = None) -> Path:

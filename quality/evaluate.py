@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .audio import AudioError, load_audio
-from .checkpoint import CheckpointError, atomic_write, load_model
+from .checkpoint import CheckpointError, load_model
+from .fileio import atomic_write
 from .inference import score_waveforms
 from .models import QualityModel
 

@@ -111,7 +111,7 @@ def merge_metric_logs(run_dir: Path) -> Path:
     into ``<run>/metrics.csv``; rows a later session rewrote (same epoch and step) keep the later one."""
     import pandas as pd
 
-    from ..checkpoint import atomic_write
+    from ..fileio import atomic_write
 
     parts = sorted((run_dir / "logs").glob("version_*/metrics.csv"), key=lambda p: int(p.parent.name.split("_")[1]))
     tables = [pd.read_csv(p) for p in parts if p.stat().st_size > 0]

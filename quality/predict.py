@@ -1,0 +1,230 @@
+"""The prediction API: ``load_predictor()`` and :class:`Predictor`.
+
+Recordings of any rate, channel count and length are scored at 16 kHz. Files longer than
+``window_seconds`` are scored in equal windows (streamed from disk, so memory stays bounded) and
+aggregated with frame-count weights, which for frame-averaging models equals the mean over all
+frames. Scores do not depend on batch size or on which other files are scored alongside.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .audio import SAMPLE_RATE, AudioError, ChannelMode, audio_info, iter_audio_windows, load_audio, prepare_audio
+from .checkpoint import CheckpointError, load_model
+from .inference import score_waveforms
+from .models import QualityModel
+
+CHECKPOINT_ENV = "QUALITY_CHECKPOINT"
+DEFAULT_WINDOW_SECONDS = 20.0
+
+
+def default_checkpoint() -> Path:
+    """The shipped model: ``$QUALITY_CHECKPOINT`` or ``checkpoints/default.pt`` of this repository."""
+    env = os.environ.get(CHECKPOINT_ENV)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "checkpoints" / "default.pt"
+
+
+@dataclass
+class Prediction:
+    """Scores of one recording (or one channel of it, with ``channels="each"``).
+
+    ``mos``: utterance score of the main head; ``heads``: every head by name (``mos`` included);
+    ``frames``: per-frame main-head scores, one every ``frame_seconds``; ``duration_s`` of the
+    audio at its own rate; ``channel``: channel index for ``channels="each"``, else None.
+    """
+
+    mos: float
+    heads: dict[str, float]
+    frames: np.ndarray
+    frame_seconds: float
+    duration_s: float
+    source: str = "<array>"
+    channel: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> float:
+        heads = self.__dict__.get("heads", {})
+        if name in heads:
+            return heads[name]
+        raise AttributeError(name)
+
+
+class Predictor:
+    """Scores recordings with a quality model (see module docstring)."""
+
+    sample_rate = SAMPLE_RATE
+
+    def __init__(
+        self,
+        model: QualityModel,
+        metadata: dict[str, Any] | None = None,
+        *,
+        batch_size: int = 8,
+        window_seconds: float = DEFAULT_WINDOW_SECONDS,
+        name: str = "model",
+    ) -> None:
+        if window_seconds < 1.0:
+            raise ValueError(f"window_seconds must be at least 1 s, got {window_seconds}")
+        self.model = model.eval()
+        self.metadata = metadata or {}
+        self.batch_size = batch_size
+        self.window_seconds = window_seconds
+        self.name = name
+        self.frame_seconds = model.frontend.hop_length / SAMPLE_RATE
+        self.head_names = ["mos"]
+
+    def _windows(self, audio: np.ndarray) -> list[np.ndarray]:
+        """Equal windows of at most ``window_seconds`` of a 16 kHz mono array."""
+        limit = int(self.window_seconds * SAMPLE_RATE)
+        count = max(1, int(np.ceil(len(audio) / limit)))
+        bounds = np.linspace(0, len(audio), count + 1).round().astype(int)
+        return [audio[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+    def _score_groups(self, groups: list[list[np.ndarray]]) -> list[tuple[float, np.ndarray]]:
+        """Score several recordings, each a list of windows, in shared batches.
+
+        A recording's utterance score is the frame-weighted mean of its windows' scores."""
+        flat = [w for windows in groups for w in windows]
+        scores, frames = score_waveforms(self.model, flat, self.batch_size)
+        results, pos = [], 0
+        for windows in groups:
+            part = slice(pos, pos + len(windows))
+            weights = np.array([len(f) for f in frames[part]], dtype=np.float64)
+            results.append((float(np.sum(scores[part] * weights) / weights.sum()), np.concatenate(frames[part])))
+            pos += len(windows)
+        return results
+
+    def _make(self, score: float, frames: np.ndarray, duration: float, source: str, channel: int | None) -> Prediction:
+        return Prediction(score, {"mos": score}, frames, self.frame_seconds, duration, source, channel)
+
+    def _predict_audio(self, audio: np.ndarray, duration: float, source: str) -> list[Prediction]:
+        """Predictions for a loaded 16 kHz array: ``(samples,)`` or ``(channels, samples)``."""
+        tracks = [audio] if audio.ndim == 1 else list(audio)
+        channel = (lambda c: None) if audio.ndim == 1 else (lambda c: c)
+        results = self._score_groups([self._windows(t) for t in tracks])
+        return [self._make(s, f, duration, source, channel(c)) for c, (s, f) in enumerate(results)]
+
+    def _predict_long_file(self, path: Path, channels: ChannelMode) -> list[Prediction]:
+        """Stream a long file window by window; only ``batch_size`` windows are held at once."""
+        sums: dict[int, float] = {}
+        weights: dict[int, float] = {}
+        frames: dict[int, list[np.ndarray]] = {}
+        samples, pending = 0, []
+
+        def flush() -> None:
+            tracks = [[w] for w in pending]  # each window scored on its own, batched together
+            for k, (score, f) in enumerate(self._score_groups(tracks)):
+                c = k % n_tracks
+                sums[c] = sums.get(c, 0.0) + score * len(f)
+                weights[c] = weights.get(c, 0.0) + len(f)
+                frames.setdefault(c, []).append(f)
+            pending.clear()
+
+        n_tracks = 1
+        for window in iter_audio_windows(path, self.window_seconds, channels=channels):
+            tracks = [window] if window.ndim == 1 else list(window)
+            n_tracks = len(tracks)
+            samples += window.shape[-1]
+            pending.extend(tracks)
+            if len(pending) >= self.batch_size * n_tracks:
+                flush()
+        if pending:
+            flush()
+        duration = samples / SAMPLE_RATE
+        multi = channels == "each"
+        return [self._make(sums[c] / weights[c], np.concatenate(frames[c]), duration, str(path), c if multi else None)
+                for c in range(n_tracks)]
+
+    def predict(
+        self,
+        path_or_array: str | os.PathLike | np.ndarray | torch.Tensor,
+        sample_rate: int | None = None,
+        *,
+        channels: ChannelMode = "mix",
+    ) -> Prediction | list[Prediction]:
+        """Score a file path or an array (``(samples,)`` or ``(samples, channels)``, needs
+        ``sample_rate``). Returns one :class:`Prediction`, or one per channel for ``"each"``.
+        Raises :class:`~quality.audio.AudioError` for unusable audio."""
+        if isinstance(path_or_array, (str, os.PathLike)):
+            results = next(self.predict_many([path_or_array], channels=channels))[1]
+            if isinstance(results, AudioError):
+                raise results
+        else:
+            if sample_rate is None:
+                raise ValueError("sample_rate is required when scoring an array")
+            array = path_or_array
+            if isinstance(array, torch.Tensor):
+                array = array.detach().cpu().numpy()
+            array = np.asarray(array)
+            audio = prepare_audio(array, sample_rate, channels=channels)
+            results = self._predict_audio(audio, array.shape[0] / sample_rate, "<array>")
+        return results if channels == "each" else results[0]
+
+    def _load(self, path: Path, channels: ChannelMode) -> np.ndarray | AudioError | None:
+        """Decode a short file; None for a long one (streamed later); the error for a bad one."""
+        try:
+            if path.is_file() and path.stat().st_size > 0 and audio_info(path)[1] > self.window_seconds:
+                return None
+            return load_audio(path, channels=channels)
+        except AudioError as err:
+            return err
+
+    def predict_many(
+        self,
+        paths: Iterable[str | os.PathLike],
+        *,
+        channels: ChannelMode = "mix",
+        workers: int = 1,
+        chunk_files: int = 64,
+    ) -> Iterator[tuple[str, list[Prediction] | AudioError]]:
+        """Score many files; yields ``(path, [predictions])`` or ``(path, AudioError)`` per file in
+        input order and keeps going past bad files. Short files are decoded by ``workers`` threads
+        and scored together in batches; long files are streamed one at a time."""
+        paths = [Path(p) for p in paths]
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            for start in range(0, len(paths), chunk_files):
+                chunk = paths[start : start + chunk_files]
+                loaded = list(pool.map(lambda p: self._load(p, channels), chunk))
+                short = [(p, a) for p, a in zip(chunk, loaded) if isinstance(a, np.ndarray)]
+                groups, owners = [], []
+                for p, audio in short:
+                    tracks = [audio] if audio.ndim == 1 else list(audio)
+                    groups.extend(self._windows(t) for t in tracks)
+                    owners.append((p, audio, len(tracks)))
+                scored = iter(self._score_groups(groups)) if groups else iter(())
+                done: dict[Path, list[Prediction]] = {}
+                for p, audio, n in owners:
+                    duration = audio.shape[-1] / SAMPLE_RATE
+                    multi = channels == "each"
+                    done[p] = [self._make(*next(scored), duration, str(p), c if multi else None) for c in range(n)]
+                for p, item in zip(chunk, loaded):
+                    if isinstance(item, AudioError):
+                        yield str(p), item
+                    elif item is None:
+                        try:
+                            yield str(p), self._predict_long_file(p, channels)
+                        except AudioError as err:
+                            yield str(p), err
+                    else:
+                        yield str(p), done[p]
+
+
+def load_predictor(path: str | os.PathLike | None = None, **options: Any) -> Predictor:
+    """A :class:`Predictor` for a ``model.pt`` (default: the shipped checkpoint)."""
+    path = Path(path) if path is not None else default_checkpoint()
+    if not path.is_file():
+        raise CheckpointError(
+            f"{path}: no such checkpoint; pass a model.pt from train-quality, or set ${CHECKPOINT_ENV}"
+        )
+    model, metadata = load_model(path)
+    return Predictor(model, metadata, name=metadata.get("name", path.stem), **options)

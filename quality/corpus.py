@@ -1,0 +1,594 @@
+"""Build a labelled quality corpus from clean speech, noise and impulse responses.
+
+``python -m quality.corpus build --speech DIR --noise DIR --rir DIR --out DIR --num N --seed S``
+draws, for every output file, a clean utterance (cropped to ``--max-seconds``), a degradation
+chain (:func:`quality.simulate.sample_chain`) and a seed, applies the chain, and labels the result
+against the clean crop with PESQ (ITU-T P.862.2 wideband MOS-LQO, the primary target), STOI and
+SI-SDR. Output folder::
+
+    audio/000000.flac ...    16-bit FLAC, 16 kHz mono
+    all.csv                  every labelled file: path pesq stoi sisdr condition speaker split ...
+    train.list valid.list test.list   columns path pesq stoi sisdr condition speaker (by speaker)
+    train_balanced.list      train.list balanced on pesq (quality.lists.balance_list)
+    chains.jsonl             per file: speech source, crop, chain with parameters, seed
+    failures.csv             files left out (index, stage, error, ...)
+    build.json               the build's settings, codecs found, counts, time
+
+Job ``i`` is seeded by ``(seed, i)`` only, so the corpus does not depend on ``--workers``; an
+interrupted build resumes where it stopped (``.journal.jsonl``), and a larger ``--num`` extends
+a finished one. The speakers are split into train/valid/test *before* simulation, so babble and
+competing talkers come from the same part as the target speaker where possible.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from .audio import SAMPLE_RATE, AudioError, audio_info, load_audio
+from .fileio import atomic_write
+from . import simulate as sim
+
+log = logging.getLogger(__name__)
+
+CORPUS_FORMAT_VERSION = 1
+LIST_COLUMNS = ["path", "pesq", "stoi", "sisdr", "condition", "speaker"]
+ALL_COLUMNS = LIST_COLUMNS + ["split", "chain_length", "speech", "start", "seconds", "seed", "index"]
+#: build settings that must match for a build to resume in an existing folder
+_IDENTITY_KEYS = ("version", "speech", "noise", "rir", "device_ir", "seed", "valid", "test", "max_seconds",
+                  "min_seconds", "degradations")
+JOURNAL = ".journal.jsonl"
+
+
+# --------------------------------------------------------------------------------------------
+# Labels
+# --------------------------------------------------------------------------------------------
+class LabelError(RuntimeError):
+    """A label could not be computed (e.g. PESQ finds no utterances)."""
+
+
+def si_sdr(est: np.ndarray, ref: np.ndarray, eps: float = 1e-8) -> float:
+    """Scale-invariant signal-to-distortion ratio in dB (Le Roux et al. 2019), zero-mean signals."""
+    est = np.asarray(est, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if est.shape != ref.shape:
+        raise ValueError(f"si_sdr: shapes differ ({est.shape} vs {ref.shape})")
+    est = est - est.mean()
+    ref = ref - ref.mean()
+    target = (np.dot(est, ref) / (np.dot(ref, ref) + eps)) * ref
+    noise = est - target
+    return float(10.0 * np.log10((np.dot(target, target) + eps) / (np.dot(noise, noise) + eps)))
+
+
+def compute_labels(ref: np.ndarray, deg: np.ndarray, sample_rate: int = SAMPLE_RATE) -> dict[str, float]:
+    """``{"pesq", "stoi", "sisdr"}`` of ``deg`` against ``ref`` (same length, 16 kHz).
+
+    PESQ is P.862.2 wideband MOS-LQO (``pesq`` package, mode ``"wb"``), STOI the classic
+    (non-extended) index (``pystoi``), floored at 0 (it is a mean correlation, which badly
+    time-warped speech can push below zero; below 0 means as unintelligible as 0), SI-SDR in dB.
+    Raises :class:`LabelError` when a metric fails.
+    """
+    from pesq import pesq as _pesq
+    from pystoi import stoi as _stoi
+
+    ref = np.asarray(ref, dtype=np.float64)
+    deg = np.asarray(deg, dtype=np.float64)
+    if ref.shape != deg.shape:
+        raise LabelError(f"reference and degraded lengths differ ({len(ref)} vs {len(deg)})")
+    for name, x in (("reference", ref), ("degraded signal", deg)):
+        if not np.any(x):
+            raise LabelError(f"PESQ failed: the {name} is digital silence (no utterances)")
+    try:
+        p = float(_pesq(sample_rate, ref, deg, "wb"))
+    except Exception as err:  # pesq raises its own error types (NoUtterancesError, ...)
+        raise LabelError(f"PESQ failed: {type(err).__name__}: {err}") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            s = max(0.0, float(_stoi(ref, deg, sample_rate, extended=False)))
+        except Exception as err:
+            raise LabelError(f"STOI failed: {type(err).__name__}: {err}") from None
+    d = si_sdr(deg, ref)
+    for name, value in (("pesq", p), ("stoi", s), ("sisdr", d)):
+        if not math.isfinite(value):
+            raise LabelError(f"{name} is not finite ({value})")
+    return {"pesq": p, "stoi": s, "sisdr": d}
+
+
+# --------------------------------------------------------------------------------------------
+# Speech table
+# --------------------------------------------------------------------------------------------
+def _manifest_speakers(folder: Path) -> dict[str, str]:
+    """``{path relative to folder: speaker}`` from ``manifest.csv`` in the folder's parent (or itself)."""
+    for base in (folder.parent, folder):
+        manifest = base / "manifest.csv"
+        if not manifest.is_file():
+            continue
+        try:
+            table = pd.read_csv(manifest, dtype=str)
+        except Exception as err:
+            log.warning("%s: unreadable manifest (%s); speakers from folder names", manifest, err)
+            return {}
+        col = "file" if "file" in table.columns else "path" if "path" in table.columns else None
+        if col is None or "speaker" not in table.columns:
+            continue
+        if "kind" in table.columns:
+            table = table[table["kind"].fillna("speech") == "speech"]
+        out = {}
+        root = folder.resolve()
+        for f, spk in zip(table[col], table["speaker"]):
+            if not isinstance(f, str) or not isinstance(spk, str) or not spk.strip():
+                continue
+            try:
+                out[(base / f).resolve().relative_to(root).as_posix()] = spk.strip()
+            except ValueError:
+                continue
+        return out
+    return {}
+
+
+def speech_table(folder: str | os.PathLike, min_seconds: float = 1.0) -> pd.DataFrame:
+    """The clean speech of ``folder``: columns ``path`` (relative), ``speaker``, ``seconds``.
+
+    The speaker comes from a ``manifest.csv`` (columns ``file``/``path``, ``speaker`` and
+    optionally ``kind``; paths relative to the manifest) in the folder's parent or the folder
+    itself, else from the file's parent folder name. Files shorter than ``min_seconds`` or that
+    cannot be read are left out with a log line.
+    """
+    folder = Path(folder)
+    files = sim.list_audio(folder)
+    if not files:
+        raise FileNotFoundError(f"{folder}: no audio files")
+    speakers = _manifest_speakers(folder)
+    rows = []
+    for f in files:
+        try:
+            _, seconds = audio_info(folder / f)
+        except AudioError as err:
+            log.warning("skipping %s", err)
+            continue
+        if seconds < min_seconds:
+            log.info("skipping %s: %.2f s is shorter than %.2f s", f, seconds, min_seconds)
+            continue
+        spk = speakers.get(f) or (f.split("/")[-2] if "/" in f else folder.name)
+        rows.append((f, "_".join(spk.split()), float(seconds)))
+    if not rows:
+        raise FileNotFoundError(f"{folder}: no usable speech files (all shorter than {min_seconds} s?)")
+    return pd.DataFrame(rows, columns=["path", "speaker", "seconds"])
+
+
+# --------------------------------------------------------------------------------------------
+# One job
+# --------------------------------------------------------------------------------------------
+_STATE: dict[str, Any] = {}
+
+
+def _init_worker(state: Mapping[str, Any]) -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _STATE.clear()
+    _STATE.update(state)
+    table = pd.DataFrame(state["table"])
+    _STATE["resources"] = sim.Resources(
+        noise=state["noise"], rir=state["rir"], device_ir=state["device_ir"], speech=state["speech"], speech_table=table
+    )
+
+
+def _to_pcm16(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(x.astype(np.float64) * 32767.0), -32768, 32767).astype(np.int16)
+
+
+def simulate_one(
+    index: int,
+    speech_path: str,
+    speaker: str,
+    split: str | None,
+    resources: sim.Resources,
+    seed: int,
+    max_seconds: float,
+    names: Sequence[str] | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """The clean crop, degraded signal (float32) and chain record of job ``index``."""
+    rng = np.random.default_rng([int(seed), int(index)])
+    clean = load_audio(resources.path("speech", speech_path))
+    limit = int(max_seconds * SAMPLE_RATE) if max_seconds else len(clean)
+    start = int(rng.integers(0, len(clean) - limit + 1)) if len(clean) > limit else 0
+    clean = clean[start : start + limit]
+    chain = sim.sample_chain(rng, resources, speaker=speaker, split=split, names=names)
+    chain_seed = int(rng.integers(0, 2**31 - 1))
+    degraded = sim.apply_chain(clean, chain, resources, chain_seed)
+    record = {
+        "index": int(index),
+        "speech": speech_path,
+        "speaker": speaker,
+        "split": split,
+        "start": start,
+        "length": int(len(clean)),
+        "condition": sim.condition_name(chain),
+        "chain": [[name, params] for name, params in chain],
+        "seed": chain_seed,
+    }
+    return clean, degraded, record
+
+
+def _job(index: int, speech_path: str, speaker: str, split: str | None) -> dict[str, Any]:
+    state = _STATE
+    out = Path(state["out"])
+    rel = f"audio/{index:0{state['digits']}d}.flac"
+    stage = "simulate"
+    record: dict[str, Any] = {"index": index, "speech": speech_path, "speaker": speaker, "split": split}
+    try:
+        clean, degraded, record = simulate_one(index, speech_path, speaker, split, state["resources"],
+                                               state["seed"], state["max_seconds"], state["names"])
+        pcm = _to_pcm16(degraded)
+        stage = "label"
+        labels = compute_labels(clean, pcm.astype(np.float64) / 32768.0)
+        stage = "write"
+        atomic_write(out / rel, lambda tmp: sf.write(tmp, pcm, SAMPLE_RATE, format="FLAC", subtype="PCM_16"))
+    except Exception as err:
+        record.update(ok=False, stage=stage, error=f"{type(err).__name__}: {err}", path=rel)
+        record.setdefault("condition", "?")
+        return record
+    record.update(ok=True, path=rel, **{k: round(v, 4) for k, v in labels.items()})
+    return record
+
+
+# --------------------------------------------------------------------------------------------
+# Build
+# --------------------------------------------------------------------------------------------
+def _plan(table: pd.DataFrame, num: int, seed: int) -> list[tuple[int, str, str, str | None]]:
+    """Job ``i`` -> speech file: shuffled passes over all files, so each is used about equally."""
+    n = len(table)
+    jobs, perm = [], None
+    for i in range(num):
+        epoch, k = divmod(i, n)
+        if k == 0:
+            perm = np.random.default_rng([int(seed), epoch, 0x5EED]).permutation(n)
+        row = table.iloc[int(perm[k])]
+        jobs.append((i, str(row["path"]), str(row["speaker"]), str(row["split"]) if "split" in row else None))
+    return jobs
+
+
+def _read_journal(path: Path) -> dict[int, dict]:
+    done: dict[int, dict] = {}
+    if not path.is_file():
+        return done
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+            done[int(rec["index"])] = rec
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut short by an interruption
+    return done
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    text = json.dumps(obj, indent=2, sort_keys=True) + "\n"
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def _write_csv(path: Path, df: pd.DataFrame) -> None:
+    atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
+
+
+def _pesq_histogram(values: np.ndarray, width: float = 0.5) -> str:
+    edges = np.arange(1.0, 5.0 + 1e-9, width)
+    counts, _ = np.histogram(np.clip(values, 1.0, 4.999), bins=edges)
+    top = max(1, int(counts.max()))
+    return "\n".join(f"  [{lo:.2f}, {lo + width:.2f})  {c:5d}  {'#' * round(30 * c / top)}".rstrip()
+                     for lo, c in zip(edges[:-1], counts))
+
+
+def summarize(df: pd.DataFrame, failures: pd.DataFrame, codecs: Mapping[str, str], missing: Mapping[str, str],
+              seconds: float | None = None) -> str:
+    """The text summary a build prints: counts per degradation and condition, label ranges, PESQ histogram."""
+    lines = [f"files: {len(df)} labelled, {len(failures)} failed" + (f", {seconds:.1f} s" if seconds else "")]
+    lines.append("codecs available: " + (", ".join(f"{k} ({v})" for k, v in codecs.items()) or "none"))
+    if missing:
+        lines.append("codecs missing: " + ", ".join(sorted(missing)))
+    if len(df):
+        lines.append("labels (min / mean / max):")
+        for col in ("pesq", "stoi", "sisdr"):
+            v = df[col].to_numpy(dtype=float)
+            lines.append(f"  {col:6s} {v.min():8.3f} {v.mean():8.3f} {v.max():8.3f}")
+        lines.append("pesq histogram:")
+        lines.append(_pesq_histogram(df["pesq"].to_numpy(dtype=float)))
+        steps = df["condition"].str.split("+").explode()
+        per_step = df.assign(step=df["condition"].str.split("+")).explode("step").groupby("step")["pesq"]
+        lines.append("files per degradation (any position in the chain), mean pesq:")
+        for name, count in steps.value_counts().sort_index().items():
+            lines.append(f"  {name:12s} {count:5d}  {per_step.mean()[name]:.2f}")
+        counts = df["condition"].value_counts()
+        shown = counts.head(20)
+        lines.append(f"files per condition ({len(counts)} conditions" + (", 20 most common" if len(counts) > 20 else "") + "):")
+        lines.extend(f"  {name:40s} {count:5d}" for name, count in shown.items())
+        lines.append("chain length: " + ", ".join(f"{k}: {v}" for k, v in df["chain_length"].value_counts().sort_index().items()))
+        lines.append("files per split: " + ", ".join(f"{k}: {v}" for k, v in df["split"].value_counts().sort_index().items()))
+    if len(failures):
+        lines.append("failures by stage: " + ", ".join(f"{k}: {v}" for k, v in failures["stage"].value_counts().items()))
+    return "\n".join(lines)
+
+
+def build_corpus(
+    speech: str | os.PathLike,
+    out: str | os.PathLike,
+    num: int,
+    *,
+    noise: str | os.PathLike | None = None,
+    rir: str | os.PathLike | None = None,
+    device_ir: str | os.PathLike | None = None,
+    seed: int = 0,
+    workers: int = 2,
+    valid: float = 0.1,
+    test: float = 0.1,
+    bin_width: float = 0.25,
+    per_bin: int | None = None,
+    repeat: bool = False,
+    max_seconds: float = 10.0,
+    min_seconds: float = 1.0,
+    exclude: Iterable[str] = (),
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Build (or resume, or extend) a corpus in ``out``; returns the build.json content.
+
+    See the module docstring for the output files. Files whose simulation or labelling fails are
+    reported (log + ``failures.csv``) and left out.
+    """
+    from .lists import balance_list, split_list, write_list
+
+    t0 = time.time()
+    if num < 1:
+        raise ValueError(f"--num must be at least 1, got {num}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = speech_table(speech, min_seconds)
+    parts = split_list(table, "speaker", valid, test, seed)
+    table = pd.concat([p.assign(split=name) for name, p in parts.items()]).sort_values("path").reset_index(drop=True)
+    resources = sim.Resources(noise=noise, rir=rir, device_ir=device_ir, speech=speech, speech_table=table)
+    unknown = sorted(set(exclude) - set(sim.DEGRADATIONS))
+    if unknown:
+        raise ValueError(f"unknown degradation(s) to exclude: {', '.join(unknown)}; known: {', '.join(sim.DEGRADATIONS)}")
+    names = [n for n in sim.available_degradations(resources) if n not in set(exclude)]
+    codecs = sim.available_codecs()
+    missing = sim.missing_codecs()  # each logged once by available_codecs()
+
+    settings = {
+        "version": CORPUS_FORMAT_VERSION,
+        "speech": str(Path(speech).resolve()),
+        "noise": str(Path(noise).resolve()) if noise else None,
+        "rir": str(Path(rir).resolve()) if rir else None,
+        "device_ir": str(Path(device_ir).resolve()) if device_ir else None,
+        "seed": int(seed),
+        "valid": float(valid),
+        "test": float(test),
+        "max_seconds": float(max_seconds),
+        "min_seconds": float(min_seconds),
+        "degradations": names,
+    }
+    build_file = out / "build.json"
+    journal = out / JOURNAL
+    done: dict[int, dict] = {}
+    if build_file.is_file() or journal.is_file():
+        previous = json.loads(build_file.read_text()) if build_file.is_file() else None
+        if previous is not None:
+            diff = [k for k in _IDENTITY_KEYS if previous.get(k) != settings[k]]
+            if diff:
+                raise ValueError(
+                    f"{out} holds a build with different settings ({', '.join(diff)}); "
+                    "use a new --out folder (or delete it) to build with these settings"
+                )
+        done = {i: r for i, r in _read_journal(journal).items()
+                if i < num and (not r.get("ok") or (out / r["path"]).is_file())}
+    _write_json(build_file, {**settings, "status": "running", "num": int(num)})
+
+    digits = max(6, len(str(num - 1)))
+    todo = [job for job in _plan(table, num, seed) if job[0] not in done]
+    if done:
+        log.info("resuming: %d of %d files already done", len(done), num)
+    state = {
+        "out": str(out), "digits": digits, "seed": int(seed), "max_seconds": float(max_seconds), "names": names,
+        "noise": settings["noise"], "rir": settings["rir"], "device_ir": settings["device_ir"],
+        "speech": settings["speech"], "table": table.to_dict("list"),
+    }
+    results = dict(done)
+    from tqdm import tqdm
+
+    bar = tqdm(total=num, initial=len(done), file=sys.stderr, disable=not progress, desc="corpus", unit="file",
+               dynamic_ncols=True)
+
+    def record(rec: dict) -> None:
+        results[rec["index"]] = rec
+        with open(journal, "a", encoding="utf-8") as f:
+            f.write(json.dumps(rec, sort_keys=True) + "\n")
+        if not rec.get("ok"):
+            bar.write(f"failed {rec['path']} ({rec.get('speech')}, {rec.get('condition')}) at {rec['stage']}: {rec['error']}",
+                      file=sys.stderr)
+        bar.update(1)
+
+    try:
+        if workers <= 1 or len(todo) <= 1:
+            _init_worker(state)
+            for job in todo:
+                record(_job(*job))
+        else:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(state,)) as pool:
+                futures = {pool.submit(_job, *job): job for job in todo}
+                for fut in as_completed(futures):
+                    job = futures[fut]
+                    try:
+                        rec = fut.result()
+                    except Exception as err:  # a worker died (e.g. killed): report, never crash the build
+                        rec = {"index": job[0], "speech": job[1], "speaker": job[2], "split": job[3], "ok": False,
+                               "stage": "worker", "error": f"{type(err).__name__}: {err}",
+                               "path": f"audio/{job[0]:0{digits}d}.flac", "condition": "?"}
+                    record(rec)
+    finally:
+        bar.close()
+
+    ok = [results[i] for i in sorted(results) if results[i].get("ok")]
+    bad = [results[i] for i in sorted(results) if not results[i].get("ok")]
+    df = pd.DataFrame(
+        [{**{k: r[k] for k in ("path", "pesq", "stoi", "sisdr", "condition", "speaker", "split", "speech", "start",
+                                 "seed", "index")},
+          "chain_length": len(r["chain"]), "seconds": round(r["length"] / SAMPLE_RATE, 4)} for r in ok],
+        columns=ALL_COLUMNS,
+    )
+    failures = pd.DataFrame(
+        [{"index": r["index"], "path": r.get("path"), "speech": r.get("speech"), "speaker": r.get("speaker"),
+          "condition": r.get("condition"), "stage": r.get("stage"), "error": r.get("error"),
+          "chain": json.dumps(r.get("chain")) if r.get("chain") is not None else ""} for r in bad],
+        columns=["index", "path", "speech", "speaker", "condition", "stage", "error", "chain"],
+    )
+    _write_csv(out / "failures.csv", failures)
+    # write_list stores paths under the list's folder relative to it: hand it absolute paths
+    listed = df.assign(path=[str((out / p).resolve()) for p in df["path"]])
+    chains_text = "".join(
+        json.dumps({k: r[k] for k in ("index", "path", "speech", "speaker", "split", "start", "length", "condition",
+                                      "chain", "seed")}, sort_keys=True) + "\n" for r in ok)
+    atomic_write(out / "chains.jsonl", lambda tmp: Path(tmp).write_text(chains_text, encoding="utf-8"))
+    written = {}
+    if len(df):
+        write_list(listed, out / "all.csv", columns=ALL_COLUMNS)
+        for name in ("train", "valid", "test"):
+            part = listed[listed["split"] == name]
+            target = out / f"{name}.list"
+            if len(part):
+                write_list(part, target, columns=LIST_COLUMNS)
+                written[name] = len(part)
+            else:
+                target.unlink(missing_ok=True)
+                log.warning("no %s files (too few speakers for the split?); %s not written", name, target.name)
+        train = listed[listed["split"] == "train"]
+        if len(train):
+            balanced = balance_list(train, "pesq", bin_width, per_bin=per_bin, repeat=repeat, seed=seed, low=1.0)
+            write_list(balanced, out / "train_balanced.list", columns=LIST_COLUMNS)
+            written["train_balanced"] = len(balanced)
+    elapsed = time.time() - t0
+    info = {
+        **settings, "status": "done", "num": int(num), "labelled": len(df), "failed": len(failures), "lists": written,
+        "codecs": codecs, "codecs_missing": missing, "bin_width": bin_width, "per_bin": per_bin, "repeat": repeat,
+        "seconds": round(elapsed, 1), "workers": int(workers),
+    }
+    _write_json(build_file, info)
+    info["summary"] = summarize(df, failures, codecs, missing, elapsed)
+    return info
+
+
+def regenerate(out: str | os.PathLike, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """Re-simulate file ``index`` of a built corpus from build.json + chains.jsonl: ``(clean, degraded)``.
+
+    ``degraded`` equals the stored audio up to 16-bit quantisation.
+    """
+    out = Path(out)
+    settings = json.loads((out / "build.json").read_text())
+    rec = None
+    for line in (out / "chains.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if int(r["index"]) == int(index):
+            rec = r
+            break
+    if rec is None:
+        raise KeyError(f"{out}: no file with index {index} in chains.jsonl")
+    resources = sim.Resources(noise=settings["noise"], rir=settings["rir"], device_ir=settings["device_ir"],
+                              speech=settings["speech"])
+    clean = load_audio(resources.path("speech", rec["speech"]))[rec["start"] : rec["start"] + rec["length"]]
+    return clean, sim.apply_chain(clean, sim.chain_from_json(rec["chain"]), resources, rec["seed"])
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------
+def _cmd_build(args: argparse.Namespace) -> int:
+    exclude = [s for s in (args.exclude or "").replace(",", " ").split() if s]
+    info = build_corpus(
+        args.speech, args.out, args.num, noise=args.noise, rir=args.rir, device_ir=args.device_ir, seed=args.seed,
+        workers=args.workers, valid=args.valid, test=args.test, bin_width=args.bin_width, per_bin=args.per_bin,
+        repeat=args.repeat, max_seconds=args.max_seconds, min_seconds=args.min_seconds, exclude=exclude,
+        progress=not args.quiet,
+    )
+    print(info["summary"])
+    print(f"wrote {args.out}: " + ", ".join(f"{k}.list {v}" for k, v in info["lists"].items()))
+    return 0
+
+
+def _cmd_codecs(args: argparse.Namespace) -> int:
+    for name, backend in sim.available_codecs().items():
+        spec = sim.CODECS[name]
+        print(f"{name:11s} yes  {backend:24s} {spec.description}, {', '.join(f'{b / 1000:g}' for b in spec.bitrates)} kbit/s")
+    for name, reason in sim.missing_codecs().items():
+        print(f"{name:11s} no   {reason}")
+    return 0
+
+
+def _cmd_degradations(args: argparse.Namespace) -> int:
+    print(sim.describe())
+    return 0
+
+
+def _cmd_regenerate(args: argparse.Namespace) -> int:
+    _, degraded = regenerate(args.out, args.index)
+    atomic_write(args.output, lambda tmp: sf.write(tmp, _to_pcm16(degraded), SAMPLE_RATE, format="WAV", subtype="PCM_16"))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m quality.corpus",
+                                     description="Build a labelled speech-quality corpus by simulating degradations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("build", help="simulate and label a corpus",
+                       description="Simulate degraded speech from clean speech, noise and impulse responses, label it "
+                                   "with PESQ-wb/STOI/SI-SDR against the clean crop, split by speaker and balance.")
+    p.add_argument("--speech", required=True, help="folder of clean speech (speaker from ../manifest.csv or the parent folder)")
+    p.add_argument("--noise", help="folder of noise clips")
+    p.add_argument("--rir", help="folder of room impulse responses (device responses in it are recognised)")
+    p.add_argument("--device-ir", help="folder of loudspeaker/device impulse responses")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--num", type=int, required=True, help="number of files to generate")
+    p.add_argument("--seed", type=int, default=0, help="global seed (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=2, help="parallel processes (default: %(default)s)")
+    p.add_argument("--valid", type=float, default=0.1, help="fraction of speech files (by speaker) for valid (default: %(default)s)")
+    p.add_argument("--test", type=float, default=0.1, help="fraction for test (default: %(default)s)")
+    p.add_argument("--bin-width", type=float, default=0.25, help="PESQ bin width of train_balanced.list (default: %(default)s)")
+    p.add_argument("--per-bin", type=int, help="files per PESQ bin (default: the smallest bin)")
+    p.add_argument("--repeat", action="store_true", help="fill small bins by repetition up to --per-bin")
+    p.add_argument("--max-seconds", type=float, default=10.0, help="crop longer utterances to this (default: %(default)s)")
+    p.add_argument("--min-seconds", type=float, default=1.0, help="skip shorter utterances (default: %(default)s)")
+    p.add_argument("--exclude", help="degradations to leave out, comma separated (see 'degradations')")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_build)
+    p = sub.add_parser("codecs", help="list the codecs usable here")
+    p.set_defaults(func=_cmd_codecs)
+    p = sub.add_parser("degradations", help="list the degradations and their parameter ranges")
+    p.set_defaults(func=_cmd_degradations)
+    p = sub.add_parser("regenerate", help="re-simulate one file of a built corpus from its chain")
+    p.add_argument("--out", required=True, help="corpus folder")
+    p.add_argument("--index", type=int, required=True)
+    p.add_argument("--output", required=True, help="WAV file to write")
+    p.set_defaults(func=_cmd_regenerate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError, KeyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--max-epochs", type=int)
+    p.add_argument("--max-minutes", type=float, help="wall-clock training budget in minutes (Lightning max_time; total across resumes)")
     p.add_argument("--crop-seconds", type=float, help="random training crop length (0 = whole files)")
     p.add_argument("--monitor", choices=sorted(MONITOR_MODES), help="early-stopping / best-checkpoint metric")
     p.add_argument("--patience", type=int, help="early-stopping patience in epochs")
@@ -66,8 +68,8 @@ def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
         config["model"] = {"name": args.model}
     simple = {
         "target": args.target, "optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
-        "max_epochs": args.max_epochs, "crop_seconds": args.crop_seconds, "num_workers": args.num_workers,
-        "seed": args.seed, "tag": args.tag,
+        "max_epochs": args.max_epochs, "max_minutes": args.max_minutes, "crop_seconds": args.crop_seconds,
+        "num_workers": args.num_workers, "seed": args.seed, "tag": args.tag,
     }
     config.update({k: v for k, v in simple.items() if v is not None})
     if args.loss:
@@ -143,6 +145,8 @@ def train(args: argparse.Namespace) -> dict[str, float]:
         config = load_config(run_dir / "config.yaml")
         if args.max_epochs:
             config["max_epochs"] = args.max_epochs
+        if args.max_minutes:
+            config["max_minutes"] = args.max_minutes
     else:
         config = config_from_args(args)
         name = args.run_name or f"{config['tag']}_{time.strftime('%Y%m%d_%H%M%S')}"
@@ -171,11 +175,12 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     best = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=monitor, mode=mode,
                            save_top_k=1, save_last=True, enable_version_counter=False)
     stop = EarlyStopping(monitor=monitor, mode=mode, patience=int(config["early_stopping"].get("patience", 8)))
+    max_time = timedelta(minutes=config["max_minutes"]) if config.get("max_minutes") else None
     devices = parse_devices(str(args.devices))
     distributed = args.num_nodes > 1 or (isinstance(devices, int) and devices > 1) or isinstance(devices, list)
     strategy = "ddp" if args.strategy == "auto" and distributed else args.strategy
     trainer = L.Trainer(
-        max_epochs=config["max_epochs"], accelerator=args.accelerator, devices=devices,
+        max_epochs=config["max_epochs"], max_time=max_time, accelerator=args.accelerator, devices=devices,
         num_nodes=args.num_nodes, strategy=strategy, precision=args.precision,
         callbacks=[best, stop],
         logger=[CSVLogger(run_dir, name="logs"), TensorBoardLogger(run_dir, name="tensorboard", version="")],

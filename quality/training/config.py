@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "weight_decay": 0.0,
     "batch_size": 16,
     "max_epochs": 30,
+    "max_minutes": None,
     "crop_seconds": 4.0,
     "early_stopping": {"monitor": "val_lcc", "patience": 8},
     "num_workers": 2,

@@ -219,19 +219,22 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def _output_path(value: Any, folder: str) -> str:
+def _output_path(value: Any, folder: str, relative: bool = False) -> str:
     absolute = os.path.normpath(os.path.abspath(os.path.expanduser(str(value))))
-    if absolute == folder or absolute.startswith(folder.rstrip(os.sep) + os.sep):
+    if relative or absolute == folder or absolute.startswith(folder.rstrip(os.sep) + os.sep):
         return os.path.relpath(absolute, folder)
     return absolute
 
 
-def write_list(df: pd.DataFrame, path: str | os.PathLike, columns: list[str] | None = None) -> Path:
+def write_list(
+    df: pd.DataFrame, path: str | os.PathLike, columns: list[str] | None = None, relative: bool = False
+) -> Path:
     """Write ``df`` atomically as ``.list`` (default) or ``.csv``/``.tsv`` by the extension of ``path``.
 
     ``columns`` picks and orders the columns (``path`` is always written, first). Paths under the
     output file's folder are written relative to it, others absolute (relative paths in ``df``
-    are taken relative to the current directory). A ``.list`` gets a ``# columns:`` header line
+    are taken relative to the current directory); ``relative=True`` writes every path relative
+    to the list's folder, with ``..`` where needed (lists shipped beside a corpus folder). A ``.list`` gets a ``# columns:`` header line
     when its columns are not the default ``path score col3 ...``. Round-trips with :func:`read_list`.
     """
     path = Path(path)
@@ -250,7 +253,7 @@ def write_list(df: pd.DataFrame, path: str | os.PathLike, columns: list[str] | N
     sep = _TABLE_SEPARATORS.get(path.suffix.lower())
     cells: list[list[str]] = []
     for values in df[columns].itertuples(index=False, name=None):
-        row = [_output_path(values[0], folder)]
+        row = [_output_path(values[0], folder, relative)]
         row += ["" if _is_missing(v) else _format_value(v) for v in values[1:]]
         cells.append(row)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import torch
@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from ..features import STFTFrontend
 from ..scores import ScoreBins, ScoreRange
+from .layers import masked_mean, zero_padded
 
 PredictionMode = Literal["avg", "cls", "avg+cls"]
 PREDICTION_MODES = ("avg", "cls", "avg+cls")
@@ -24,6 +25,8 @@ class QualityOutput:
     utterance_score: ``(B,)`` the prediction for each recording.
     logits: ``(B, K)`` utterance logits over score bins (``*_class`` models), else None.
     frame_logits: ``(B, T, K)`` per-frame bin logits where the model has them, else None.
+    heads: extra heads' utterance scores ``(B,)`` by target name (e.g. ``stoi``, ``sisdr``).
+    head_frames: extra heads' frame scores ``(B, T)`` by target name.
     """
 
     frame_scores: Tensor
@@ -31,6 +34,8 @@ class QualityOutput:
     utterance_score: Tensor
     logits: Tensor | None = None
     frame_logits: Tensor | None = None
+    heads: dict[str, Tensor] = field(default_factory=dict)
+    head_frames: dict[str, Tensor] = field(default_factory=dict)
 
 
 class QualityModel(nn.Module, ABC):
@@ -41,7 +46,13 @@ class QualityModel(nn.Module, ABC):
     - ``score_range``: ``(low, high)`` of the target score;
     - ``normalized_output``: frame heads end in a sigmoid scaled to the range (True) or are raw
       linear outputs read directly as scores (False);
-    - ``features``: keyword arguments of :class:`~quality.features.STFTFrontend`.
+    - ``features``: keyword arguments of :class:`~quality.features.STFTFrontend`;
+    - ``heads``: extra targets predicted from the same frame embedding, ``{name: [low, high]}``
+      (e.g. ``{stoi: [0, 1], sisdr: [-20, 40]}``); each gets a linear frame head, and its
+      utterance score is the masked mean of its frames.
+
+    Subclasses call :meth:`init_heads` with their frame-embedding size and pass
+    ``**self.head_outputs(h, mask)`` to :class:`QualityOutput`.
     """
 
     def __init__(
@@ -50,12 +61,31 @@ class QualityModel(nn.Module, ABC):
         score_range: tuple[float, float] = (1.0, 5.0),
         normalized_output: bool = True,
         features: dict[str, Any] | None = None,
+        heads: dict[str, tuple[float, float]] | None = None,
     ) -> None:
         super().__init__()
         self.score_range = ScoreRange(*score_range)
         self.normalized_output = normalized_output
         self.frontend = STFTFrontend(**(features or {}))
+        self.head_ranges = {str(name): ScoreRange(*bounds) for name, bounds in (heads or {}).items()}
+        if "mos" in self.head_ranges:
+            raise ValueError("'mos' names the main head; give extra heads other names")
+        self.extra_heads = nn.ModuleDict()
         self.config: dict[str, Any] = {}
+
+    def init_heads(self, size: int) -> None:
+        """Create one linear frame head per extra target on ``size``-dim frame embeddings."""
+        self.extra_heads = nn.ModuleDict({name: nn.Linear(size, 1) for name in self.head_ranges})
+
+    def head_outputs(self, h: Tensor, mask: Tensor) -> dict[str, dict[str, Tensor]]:
+        """Extra heads on frame embeddings ``h`` ``(B, T, size)``: ``heads`` and ``head_frames``."""
+        heads, frames = {}, {}
+        for name, layer in self.extra_heads.items():
+            raw = layer(h).squeeze(-1)
+            score = self.head_ranges[name].denormalize(torch.sigmoid(raw)) if self.normalized_output else raw
+            frames[name] = score * mask.to(score.dtype)
+            heads[name] = frames[name].sum(1) / mask.sum(1).clamp(min=1).to(score.dtype)
+        return {"heads": heads, "head_frames": frames}
 
     @property
     def n_bins(self) -> int:
@@ -99,3 +129,71 @@ class ClassHeadMixin:
         if self.prediction == "cls":
             return cls_score
         return 0.5 * (avg_score + cls_score)
+
+
+class FrameRegressor(QualityModel):
+    """A frame-embedding trunk + linear frame head; utterance score = masked mean of frame scores.
+
+    Subclasses set ``trunk_class``: ``trunk_class(n_bins, **options)`` maps features ``(B, T, F)``
+    and the mask to embeddings ``(B, T, trunk.output_size)``. Extra ``heads`` share the trunk.
+    """
+
+    trunk_class: type[nn.Module]
+
+    def __init__(
+        self,
+        *,
+        score_range: tuple[float, float] = (1.0, 5.0),
+        normalized_output: bool = True,
+        features: dict[str, Any] | None = None,
+        heads: dict[str, tuple[float, float]] | None = None,
+        **trunk: Any,
+    ) -> None:
+        super().__init__(score_range=score_range, normalized_output=normalized_output, features=features,
+                         heads=heads)
+        self.trunk = self.trunk_class(self.n_bins, **trunk)
+        self.frame_head = nn.Linear(self.trunk.output_size, 1)
+        self.init_heads(self.trunk.output_size)
+
+    def forward_features(self, feats: Tensor, mask: Tensor) -> QualityOutput:
+        h = self.trunk(feats, mask)
+        frames = zero_padded(self.to_score(self.frame_head(h).squeeze(-1)), mask)
+        return QualityOutput(frames, mask, masked_mean(frames, mask), **self.head_outputs(h, mask))
+
+
+class FrameClassifier(ClassHeadMixin, QualityModel):
+    """A frame-embedding trunk with a regression frame head and a per-frame score-bin classifier.
+
+    Utterance logits are the masked mean of frame logits; the utterance score follows
+    ``prediction`` (``avg``, ``cls``, ``avg+cls``). ``trunk_class`` as in :class:`FrameRegressor`.
+    """
+
+    trunk_class: type[nn.Module]
+
+    def __init__(
+        self,
+        *,
+        score_range: tuple[float, float] = (1.0, 5.0),
+        normalized_output: bool = True,
+        features: dict[str, Any] | None = None,
+        heads: dict[str, tuple[float, float]] | None = None,
+        bin_width: float = 0.25,
+        prediction: PredictionMode = "avg+cls",
+        **trunk: Any,
+    ) -> None:
+        super().__init__(score_range=score_range, normalized_output=normalized_output, features=features,
+                         heads=heads)
+        self.init_class_head(self.score_range, bin_width, prediction)
+        self.trunk = self.trunk_class(self.n_bins, **trunk)
+        size = self.trunk.output_size
+        self.frame_head = nn.Linear(size, 1)
+        self.class_head = nn.Linear(size, self.bins.num_bins)
+        self.init_heads(size)
+
+    def forward_features(self, feats: Tensor, mask: Tensor) -> QualityOutput:
+        h = self.trunk(feats, mask)
+        frames = zero_padded(self.to_score(self.frame_head(h).squeeze(-1)), mask)
+        frame_logits = self.class_head(h)
+        logits = masked_mean(frame_logits, mask)
+        score = self.combine(masked_mean(frames, mask), logits)
+        return QualityOutput(frames, mask, score, logits, frame_logits, **self.head_outputs(h, mask))

@@ -12,13 +12,12 @@ utterance logits are the masked mean of the frame logits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from torch import Tensor, nn
 
 from . import register_model
-from .base import ClassHeadMixin, PredictionMode, QualityModel, QualityOutput
-from .layers import MaskedBLSTM, MaskedConv1d, MaskedSelfAttention, masked_mean, zero_padded
+from .base import FrameClassifier
+from .layers import MaskedBLSTM, MaskedConv1d, MaskedSelfAttention, zero_padded
 
 
 class FreqConv2d(nn.Module):
@@ -57,43 +56,6 @@ class FreqConv2d(nn.Module):
         if self.norm is not None:
             y = self.norm(y)
         return zero_padded(self.activation(y), mask).transpose(1, 2)
-
-
-class FrameClassifier(ClassHeadMixin, QualityModel):
-    """A frame-embedding trunk with HASAClassifier's heads: regression frame head + per-frame
-    score-bin classifier.
-
-    Subclasses set ``trunk_class`` (``n_bins, **options`` -> module mapping ``(B, T, F)`` to
-    ``(B, T, output_size)``). Utterance logits are the masked mean of the frame logits; the
-    utterance score follows ``prediction`` (``avg``, ``cls``, ``avg+cls``).
-    """
-
-    trunk_class: type[nn.Module]
-
-    def __init__(
-        self,
-        *,
-        score_range=(1.0, 5.0),
-        normalized_output=True,
-        features=None,
-        bin_width: float = 0.25,
-        prediction: PredictionMode = "avg+cls",
-        **trunk: Any,
-    ) -> None:
-        super().__init__(score_range=score_range, normalized_output=normalized_output, features=features)
-        self.init_class_head(self.score_range, bin_width, prediction)
-        self.trunk = self.trunk_class(self.n_bins, **trunk)
-        size = self.trunk.output_size
-        self.frame_head = nn.Linear(size, 1)
-        self.class_head = nn.Linear(size, self.bins.num_bins)
-
-    def forward_features(self, feats: Tensor, mask: Tensor) -> QualityOutput:
-        h = self.trunk(feats, mask)
-        frames = zero_padded(self.to_score(self.frame_head(h).squeeze(-1)), mask)
-        frame_logits = self.class_head(h)
-        logits = masked_mean(frame_logits, mask)
-        score = self.combine(masked_mean(frames, mask), logits)
-        return QualityOutput(frames, mask, score, logits, frame_logits)
 
 
 class AttentionBlock(nn.Module):

@@ -7,13 +7,11 @@ kernel 2, attention dropout 0.2; BatchNorm and dilated convolutions both hurt an
 """
 from __future__ import annotations
 
-from typing import Any
-
 from torch import Tensor, nn
 
 from . import register_model
-from .base import ClassHeadMixin, PredictionMode, QualityModel, QualityOutput
-from .layers import MaskedConv1d, MaskedSelfAttention, masked_mean, zero_padded
+from .base import FrameClassifier, FrameRegressor
+from .layers import MaskedConv1d, MaskedSelfAttention, zero_padded
 
 
 class ResidualConvBlock(nn.Module):
@@ -74,49 +72,14 @@ class CnnTrunk(nn.Module):
 
 
 @register_model("cnn_mattn")
-class CnnMAttn(QualityModel):
+class CnnMAttn(FrameRegressor):
     """Conv stack + multi-head attention; frame scores, utterance score = their masked mean."""
 
-    def __init__(self, *, score_range=(1.0, 5.0), normalized_output=True, features=None, **trunk: Any) -> None:
-        super().__init__(score_range=score_range, normalized_output=normalized_output, features=features)
-        self.trunk = CnnTrunk(self.n_bins, **trunk)
-        self.frame_head = nn.Linear(self.trunk.output_size, 1)
-
-    def forward_features(self, feats: Tensor, mask: Tensor) -> QualityOutput:
-        h = self.trunk(feats, mask)
-        frames = zero_padded(self.to_score(self.frame_head(h).squeeze(-1)), mask)
-        return QualityOutput(frames, mask, masked_mean(frames, mask))
+    trunk_class = CnnTrunk
 
 
 @register_model("cnn_class")
-class CnnClass(ClassHeadMixin, QualityModel):
-    """CnnMAttn trunk with a regression frame head and a per-frame score-bin classifier.
+class CnnClass(FrameClassifier):
+    """CnnMAttn trunk with a regression frame head and a per-frame score-bin classifier."""
 
-    Utterance logits are the masked mean of frame logits; the utterance score follows
-    ``prediction`` (``avg``, ``cls``, ``avg+cls``).
-    """
-
-    def __init__(
-        self,
-        *,
-        score_range=(1.0, 5.0),
-        normalized_output=True,
-        features=None,
-        bin_width: float = 0.25,
-        prediction: PredictionMode = "avg+cls",
-        **trunk: Any,
-    ) -> None:
-        super().__init__(score_range=score_range, normalized_output=normalized_output, features=features)
-        self.init_class_head(self.score_range, bin_width, prediction)
-        self.trunk = CnnTrunk(self.n_bins, **trunk)
-        size = self.trunk.output_size
-        self.frame_head = nn.Linear(size, 1)
-        self.class_head = nn.Linear(size, self.bins.num_bins)
-
-    def forward_features(self, feats: Tensor, mask: Tensor) -> QualityOutput:
-        h = self.trunk(feats, mask)
-        frames = zero_padded(self.to_score(self.frame_head(h).squeeze(-1)), mask)
-        frame_logits = self.class_head(h)
-        logits = masked_mean(frame_logits, mask)
-        score = self.combine(masked_mean(frames, mask), logits)
-        return QualityOutput(frames, mask, score, logits, frame_logits)
+    trunk_class = CnnTrunk

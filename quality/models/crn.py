@@ -9,14 +9,13 @@ default, so the whole model is causal; :class:`MaskedBLSTM` when ``bidirectional
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from torch import Tensor, nn
 
 from . import register_model
-from .base import QualityModel, QualityOutput
+from .base import FrameRegressor
 from .can import FreqConv2d
-from .layers import MaskedBLSTM, masked_mean, zero_padded
+from .layers import MaskedBLSTM, zero_padded
 
 
 class CRNTrunk(nn.Module):
@@ -58,15 +57,7 @@ class CRNTrunk(nn.Module):
 
 
 @register_model("crn")
-class CRN(QualityModel):
+class CRN(FrameRegressor):
     """Conv encoder + LSTM + trans layer; frame scores, utterance score = masked mean of frame scores."""
 
-    def __init__(self, *, score_range=(1.0, 5.0), normalized_output=True, features=None, **trunk: Any) -> None:
-        super().__init__(score_range=score_range, normalized_output=normalized_output, features=features)
-        self.trunk = CRNTrunk(self.n_bins, **trunk)
-        self.frame_head = nn.Linear(self.trunk.output_size, 1)
-
-    def forward_features(self, feats: Tensor, mask: Tensor) -> QualityOutput:
-        h = self.trunk(feats, mask)
-        frames = zero_padded(self.to_score(self.frame_head(h).squeeze(-1)), mask)
-        return QualityOutput(frames, mask, masked_mean(frames, mask))
+    trunk_class = CRNTrunk

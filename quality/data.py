@@ -15,15 +15,22 @@ class ListDataset(Dataset):
     """Recordings and targets from a list DataFrame (as returned by ``quality.lists.read_list``).
 
     ``crop_seconds``: when set, each item is a random crop of that length (shorter recordings are
-    kept whole); otherwise the whole recording. Items are dicts with ``wav`` (1-D float tensor),
-    ``target`` (float) and ``index`` (row position).
+    kept whole); otherwise the whole recording. ``heads``: columns of extra-head targets. Items
+    are dicts with ``wav`` (1-D float tensor), ``target`` (float), ``heads`` (float tensor, one
+    value per head) and ``index`` (row position).
     """
 
-    def __init__(self, table: pd.DataFrame, target: str, crop_seconds: float | None = None) -> None:
-        if target not in table.columns:
-            raise ValueError(f"list has no column {target!r}; columns: {list(table.columns)}")
+    def __init__(self, table: pd.DataFrame, target: str, crop_seconds: float | None = None,
+                 heads: list[str] | tuple[str, ...] = ()) -> None:
+        missing = [c for c in (target, *heads) if c not in table.columns]
+        if missing:
+            raise ValueError(f"list has no column(s) {missing}; columns: {list(table.columns)}")
+        bad = [c for c in heads if not np.all(np.isfinite(pd.to_numeric(table[c], errors="coerce")))]
+        if bad:
+            raise ValueError(f"head target column(s) {bad} hold missing or non-numeric values")
         self.paths = table["path"].astype(str).tolist()
         self.targets = table[target].astype(np.float32).to_numpy()
+        self.heads = table[list(heads)].astype(np.float32).to_numpy() if heads else np.zeros((len(table), 0), np.float32)
         self.crop = int(round(crop_seconds * SAMPLE_RATE)) if crop_seconds else None
 
     def __len__(self) -> int:
@@ -34,11 +41,13 @@ class ListDataset(Dataset):
         if self.crop is not None and wav.numel() > self.crop:
             start = int(torch.randint(0, wav.numel() - self.crop + 1, (1,)))
             wav = wav[start : start + self.crop]
-        return {"wav": wav, "target": float(self.targets[index]), "index": index}
+        return {"wav": wav, "target": float(self.targets[index]), "heads": torch.from_numpy(self.heads[index]),
+                "index": index}
 
 
 def collate_batch(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-    """Zero-pad waveforms to the longest; returns ``wav (B, N)``, ``lengths``, ``target``, ``index``."""
+    """Zero-pad waveforms to the longest; returns ``wav (B, N)``, ``lengths``, ``target``, ``heads (B, H)``,
+    ``index``."""
     lengths = torch.tensor([item["wav"].numel() for item in items], dtype=torch.long)
     wav = torch.zeros(len(items), int(lengths.max()))
     for row, item in enumerate(items):
@@ -47,5 +56,6 @@ def collate_batch(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         "wav": wav,
         "lengths": lengths,
         "target": torch.tensor([item["target"] for item in items], dtype=torch.float32),
+        "heads": torch.stack([item["heads"] for item in items]),
         "index": torch.tensor([item["index"] for item in items], dtype=torch.long),
     }

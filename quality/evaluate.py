@@ -22,14 +22,34 @@ from .models import QualityModel
 GROUP_COLUMNS = ("condition", "system")
 
 
-def predict_table(model: QualityModel, table: pd.DataFrame, batch_size: int = 16, chunk: int = 256) -> np.ndarray:
-    """Utterance scores for every ``path`` of a list table, loading audio ``chunk`` files at a time."""
+def predict_table(
+    model: QualityModel, table: pd.DataFrame, batch_size: int = 16, chunk: int = 256
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Utterance scores (main head, and extra heads by name) for every ``path`` of a list table,
+    loading audio ``chunk`` files at a time."""
     paths = table["path"].astype(str).tolist()
     pred = np.zeros(len(paths))
+    heads = {name: np.zeros(len(paths)) for name in model.head_ranges}
     for start in range(0, len(paths), chunk):
         waves = [load_audio(p) for p in paths[start : start + chunk]]
-        pred[start : start + len(waves)], _ = score_waveforms(model, waves, batch_size)
-    return pred
+        part = slice(start, start + len(waves))
+        pred[part], _, head_scores = score_waveforms(model, waves, batch_size)
+        for name, values in head_scores.items():
+            heads[name][part] = values
+    return pred, heads
+
+
+def head_metrics(model: QualityModel, heads: dict[str, np.ndarray], table: pd.DataFrame) -> dict[str, dict]:
+    """Metrics of every extra head whose target column the table has (targets clamped to the head range)."""
+    from .metrics import score_metrics
+
+    result = {}
+    for name, pred in heads.items():
+        if name in table.columns:
+            scale = model.head_ranges[name]
+            true = np.clip(table[name].to_numpy(dtype=float), scale.low, scale.high)
+            result[name] = {k: float(v) for k, v in score_metrics(pred, true, scale).items()}
+    return result
 
 
 def scatter_plot(pred: np.ndarray, true: np.ndarray, path: Path, title: str) -> None:
@@ -66,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         model, meta = load_model(args.checkpoint)
         target = args.target or meta.get("target", "score")
         table = read_list(args.list, target=target)
-        pred = predict_table(model, table, args.batch_size)
+        pred, heads = predict_table(model, table, args.batch_size)
     except (ValueError, AudioError, CheckpointError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -84,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             atomic_write(out / f"metrics_by_{group}.csv", lambda tmp: by_group.to_csv(tmp, index=False))
         atomic_write(out / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2)))
         scatter_plot(pred, true, out / "scatter.png", f"{Path(args.list).name}: {format_metrics(metrics)}")
+    for name, values in head_metrics(model, heads, table).items():
+        print(f"{name}: {format_metrics(values)}")
     print(format_metrics(metrics))
     return 0
 

@@ -19,8 +19,9 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> Iterator[l
 @torch.inference_mode()
 def score_waveforms(
     model: QualityModel, waves: Sequence[np.ndarray], batch_size: int = 8
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Score 16 kHz mono waveforms; returns utterance scores ``(n,)`` and each file's frame scores.
+) -> tuple[np.ndarray, list[np.ndarray], dict[str, np.ndarray]]:
+    """Score 16 kHz mono waveforms; returns utterance scores ``(n,)``, each file's frame scores,
+    and the extra heads' utterance scores by name (each ``(n,)``).
 
     Scores do not depend on ``batch_size`` or order: batches are zero-padded and every model
     masks its padding.
@@ -31,6 +32,7 @@ def score_waveforms(
     device = next(model.parameters()).device
     scores = np.zeros(len(waves), dtype=np.float64)
     frames: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(waves)
+    heads = {name: np.zeros(len(waves), dtype=np.float64) for name in model.head_ranges}
     for batch in length_sorted_batches([len(w) for w in waves], batch_size):
         lengths = torch.tensor([len(waves[i]) for i in batch], dtype=torch.long)
         wav = torch.zeros(len(batch), int(lengths.max()))
@@ -41,4 +43,6 @@ def score_waveforms(
         for row, i in enumerate(batch):
             scores[i] = float(out.utterance_score[row])
             frames[i] = out.frame_scores[row, : int(valid[row])].float().cpu().numpy()
-    return scores, frames
+            for name, values in out.heads.items():
+                heads[name][i] = float(values[row])
+    return scores, frames, heads

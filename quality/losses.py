@@ -18,6 +18,9 @@ Registry (:data:`LOSSES`):
   ``sqrt(mean_k (CDF_p(k) - CDF_q(k))^2)`` per utterance, batch mean.
 - ``frame_emd``: the same EMD per valid frame from ``frame_logits`` against the utterance target,
   masked mean over frames per utterance, then batch mean.
+- ``heads_mse``: for models with extra heads (``heads: {stoi: [0, 1], ...}``), the mean over heads
+  of utterance MSE + frame MSE on each head's normalised scale; targets are clamped to the head's
+  range first (an SI-SDR of -50 dB teaches nothing a -20 dB floor does not).
 
 Frame terms average over the utterances that have at least one valid frame.
 
@@ -26,6 +29,7 @@ sigma: 0.25}}``) or a string (CLI: ``"mse+frame_mse:0.5+ce"``).
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Mapping
 
 import torch
@@ -81,11 +85,12 @@ def _emd(logits: Tensor, target: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------------------------ loss terms
-class LossTerm(nn.Module):
+class LossTerm(nn.Module, ABC):
     """Base class: holds the score range (and bins for class losses); subclasses set ``name``."""
 
     name: ClassVar[str] = ""
     needs_bins: ClassVar[bool] = False
+    uses_heads: ClassVar[bool] = False
 
     def __init__(self, score_range: ScoreRange, bins: ScoreBins | None = None) -> None:
         super().__init__()
@@ -123,8 +128,9 @@ class LossTerm(nn.Module):
             )
         return value
 
-    def forward(self, output: QualityOutput, target: Tensor) -> Tensor:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def forward(self, output: QualityOutput, target: Tensor) -> Tensor:
+        """The loss of ``output`` against ``target`` ``(B,)`` (raw scale), a scalar."""
 
 
 class MSELoss(LossTerm):
@@ -231,10 +237,40 @@ class FrameEMDLoss(_BinLoss):
         return _mean_over_utterances(per_utt, mask)
 
 
+class HeadsMSELoss(LossTerm):
+    """Extra heads: mean over heads of utterance + frame MSE on each head's normalised scale."""
+
+    name = "heads_mse"
+    uses_heads = True
+
+    def __init__(self, score_range: ScoreRange, bins: ScoreBins | None = None,
+                 head_ranges: Mapping[str, ScoreRange] | None = None) -> None:
+        super().__init__(score_range, bins)
+        if not head_ranges:
+            raise ValueError("loss 'heads_mse' needs a model with extra heads (model.heads in the config)")
+        self.head_ranges = dict(head_ranges)
+
+    def forward(self, output: QualityOutput, target: Tensor, head_targets: Mapping[str, Tensor] | None = None
+                ) -> Tensor:
+        missing = [n for n in self.head_ranges if not head_targets or n not in head_targets]
+        if missing:
+            raise ValueError(f"loss 'heads_mse': no targets for head(s) {missing}")
+        mask = output.frame_mask
+        total = output.utterance_score.new_zeros(())
+        for name, scale in self.head_ranges.items():
+            y = scale.normalize(head_targets[name].to(total.dtype).clamp(scale.low, scale.high))
+            utt = ((scale.normalize(output.heads[name]) - y) ** 2).mean()
+            q = scale.normalize(_clean_frames(output.head_frames[name], mask))
+            frame = torch.where(mask, (q - y.unsqueeze(1)) ** 2, torch.zeros_like(q))
+            total = total + utt + frame.sum() / mask.sum().clamp(min=1).to(frame.dtype)
+        return total / len(self.head_ranges)
+
+
 #: Loss name -> class.
 LOSSES: dict[str, type[LossTerm]] = {
     cls.name: cls
-    for cls in (MSELoss, FrameMSELoss, FrameMSENormLoss, QualityNetFrameLoss, CELoss, EMDLoss, FrameEMDLoss)
+    for cls in (MSELoss, FrameMSELoss, FrameMSENormLoss, QualityNetFrameLoss, CELoss, EMDLoss, FrameEMDLoss,
+                HeadsMSELoss)
 }
 
 
@@ -260,11 +296,12 @@ class CombinedLoss(nn.Module):
         self.terms = nn.ModuleDict(dict(terms))
         self.weights = {name: float(weights[name]) for name in terms}
 
-    def forward(self, output: QualityOutput, target: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+    def forward(self, output: QualityOutput, target: Tensor, head_targets: Mapping[str, Tensor] | None = None
+                ) -> tuple[Tensor, dict[str, Tensor]]:
         total: Tensor | None = None
         parts: dict[str, Tensor] = {}
         for name, term in self.terms.items():
-            value = term(output, target)
+            value = term(output, target, head_targets) if term.uses_heads else term(output, target)
             parts[name] = value.detach()
             weighted = self.weights[name] * value
             total = weighted if total is None else total + weighted
@@ -299,6 +336,7 @@ def build_loss(
     spec: str | Mapping[str, Any],
     score_range: ScoreRange,
     bins: ScoreBins | None = None,
+    head_ranges: Mapping[str, ScoreRange] | None = None,
 ) -> CombinedLoss:
     """Build a :class:`CombinedLoss`.
 
@@ -329,6 +367,8 @@ def build_loss(
             raise ValueError(f"loss {name!r}: weight must be a number, got {weight!r}") from None
         if not weight >= 0:  # also rejects NaN
             raise ValueError(f"loss {name!r}: weight must be >= 0, got {weight}")
+        if LOSSES[name].uses_heads:
+            options["head_ranges"] = head_ranges
         try:
             terms[name] = LOSSES[name](score_range, bins, **options)
         except TypeError as err:

@@ -81,7 +81,7 @@ class Predictor:
         self.window_seconds = window_seconds
         self.name = name
         self.frame_seconds = model.frontend.hop_length / SAMPLE_RATE
-        self.head_names = ["mos"]
+        self.head_names = ["mos", *model.head_ranges]
 
     def _windows(self, audio: np.ndarray) -> list[np.ndarray]:
         """Equal windows of at most ``window_seconds`` of a 16 kHz mono array."""
@@ -90,22 +90,26 @@ class Predictor:
         bounds = np.linspace(0, len(audio), count + 1).round().astype(int)
         return [audio[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
-    def _score_groups(self, groups: list[list[np.ndarray]]) -> list[tuple[float, np.ndarray]]:
-        """Score several recordings, each a list of windows, in shared batches.
+    def _score_groups(self, groups: list[list[np.ndarray]]) -> list[tuple[dict[str, float], np.ndarray]]:
+        """Score several recordings, each a list of windows, in shared batches; returns per
+        recording its head scores (``mos`` and extra heads) and main-head frames.
 
-        A recording's utterance score is the frame-weighted mean of its windows' scores."""
+        A recording's score is the frame-weighted mean of its windows' scores, for every head."""
         flat = [w for windows in groups for w in windows]
-        scores, frames = score_waveforms(self.model, flat, self.batch_size)
+        scores, frames, heads = score_waveforms(self.model, flat, self.batch_size)
+        per_head = {"mos": scores, **heads}
         results, pos = [], 0
         for windows in groups:
             part = slice(pos, pos + len(windows))
             weights = np.array([len(f) for f in frames[part]], dtype=np.float64)
-            results.append((float(np.sum(scores[part] * weights) / weights.sum()), np.concatenate(frames[part])))
+            values = {name: float(np.sum(v[part] * weights) / weights.sum()) for name, v in per_head.items()}
+            results.append((values, np.concatenate(frames[part])))
             pos += len(windows)
         return results
 
-    def _make(self, score: float, frames: np.ndarray, duration: float, source: str, channel: int | None) -> Prediction:
-        return Prediction(score, {"mos": score}, frames, self.frame_seconds, duration, source, channel)
+    def _make(self, heads: dict[str, float], frames: np.ndarray, duration: float, source: str,
+              channel: int | None) -> Prediction:
+        return Prediction(heads["mos"], heads, frames, self.frame_seconds, duration, source, channel)
 
     def _predict_audio(self, audio: np.ndarray, duration: float, source: str) -> list[Prediction]:
         """Predictions for a loaded 16 kHz array: ``(samples,)`` or ``(channels, samples)``."""
@@ -116,16 +120,18 @@ class Predictor:
 
     def _predict_long_file(self, path: Path, channels: ChannelMode) -> list[Prediction]:
         """Stream a long file window by window; only ``batch_size`` windows are held at once."""
-        sums: dict[int, float] = {}
+        sums: dict[int, dict[str, float]] = {}
         weights: dict[int, float] = {}
         frames: dict[int, list[np.ndarray]] = {}
         samples, pending = 0, []
 
         def flush() -> None:
             tracks = [[w] for w in pending]  # each window scored on its own, batched together
-            for k, (score, f) in enumerate(self._score_groups(tracks)):
+            for k, (scores, f) in enumerate(self._score_groups(tracks)):
                 c = k % n_tracks
-                sums[c] = sums.get(c, 0.0) + score * len(f)
+                total = sums.setdefault(c, dict.fromkeys(scores, 0.0))
+                for name, value in scores.items():
+                    total[name] += value * len(f)
                 weights[c] = weights.get(c, 0.0) + len(f)
                 frames.setdefault(c, []).append(f)
             pending.clear()
@@ -142,8 +148,8 @@ class Predictor:
             flush()
         duration = samples / SAMPLE_RATE
         multi = channels == "each"
-        return [self._make(sums[c] / weights[c], np.concatenate(frames[c]), duration, str(path), c if multi else None)
-                for c in range(n_tracks)]
+        return [self._make({name: v / weights[c] for name, v in sums[c].items()}, np.concatenate(frames[c]),
+                           duration, str(path), c if multi else None) for c in range(n_tracks)]
 
     def predict(
         self,

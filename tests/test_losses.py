@@ -236,7 +236,7 @@ def test_build_loss_errors():
 
 
 # ------------------------------------------------------------------------------------- gradients
-@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize("name", sorted(n for n in LOSSES if not LOSSES[n].uses_heads))
 def test_gradients_flow(name):
     g = torch.Generator().manual_seed(1)
     b, t, k = 3, 5, BINS4.num_bins
@@ -280,3 +280,35 @@ def test_with_a_class_model():
     total.backward()
     assert len(parts) == 7 and torch.isfinite(total)
     assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+
+
+# ---------------------------------------------------------------------------------- extra heads
+def test_heads_mse_by_hand_with_clamping_and_masking():
+    stoi = ScoreRange(0.0, 1.0)
+    sisdr = ScoreRange(-20.0, 40.0)
+    mask = torch.tensor([[True, True], [True, False]])
+    o = QualityOutput(
+        torch.zeros(2, 2), mask, torch.zeros(2),
+        heads={"stoi": torch.tensor([0.5, 1.0]), "sisdr": torch.tensor([10.0, -20.0])},
+        head_frames={"stoi": torch.tensor([[0.5, 0.5], [1.0, NAN]]),
+                     "sisdr": torch.tensor([[10.0, 10.0], [-20.0, NAN]])},
+    )
+    targets = {"stoi": torch.tensor([1.0, 1.0]), "sisdr": torch.tensor([40.0, -60.0])}  # -60 clamps to -20
+    term = LOSSES["heads_mse"](MOS, head_ranges={"stoi": stoi, "sisdr": sisdr})
+    # stoi: utt errors 0.25, 0 -> 0.125; frames 0.25, 0.25, 0 over 3 valid -> 1/6
+    # sisdr: normalised preds 0.5, 0 vs targets 1, 0: utt 0.125; frames (0.25, 0.25, 0) -> 1/6
+    expected = ((0.125 + 1 / 6) + (0.125 + 1 / 6)) / 2
+    assert term(o, torch.zeros(2), targets).item() == pytest.approx(expected)
+    with pytest.raises(ValueError, match="no targets for head"):
+        term(o, torch.zeros(2), {"stoi": targets["stoi"]})
+
+
+def test_heads_mse_needs_heads_and_combines():
+    with pytest.raises(ValueError, match="needs a model with extra heads"):
+        build_loss("mse+heads_mse", MOS)
+    combined = build_loss("mse+heads_mse:0.5", MOS, head_ranges={"stoi": ScoreRange(0.0, 1.0)})
+    o = QualityOutput(torch.full((1, 1), 3.0), torch.ones(1, 1, dtype=torch.bool), torch.tensor([3.0]),
+                      heads={"stoi": torch.tensor([0.5])}, head_frames={"stoi": torch.tensor([[0.5]])})
+    total, parts = combined(o, torch.tensor([3.0]), {"stoi": torch.tensor([1.0])})
+    assert parts["mse"].item() == 0.0
+    assert total.item() == pytest.approx(0.5 * (0.25 + 0.25))

@@ -121,3 +121,22 @@ def test_load_model_rejects_non_model_file(tmp_path):
         load_model(bad)
     with pytest.raises(ValueError, match="no such checkpoint"):
         load_model(tmp_path / "missing.pt")
+
+
+@pytest.mark.parametrize("name", ["crn", "cnn_class"])
+def test_extra_heads_shapes_ranges_and_invariance(name):
+    torch.manual_seed(0)
+    heads = {"stoi": [0.0, 1.0], "sisdr": [-20.0, 40.0]}
+    model = build_model(name, heads=heads).eval()
+    wav, lengths = padded_batch(seed=2)
+    with torch.no_grad():
+        out = model(wav, lengths)
+        assert set(out.heads) == set(heads) == set(out.head_frames)
+        for head, (lo, hi) in heads.items():
+            assert out.heads[head].shape == (3,)
+            assert torch.all((out.heads[head] >= lo) & (out.heads[head] <= hi))
+            assert torch.all(out.head_frames[head][~out.frame_mask] == 0)
+        alone = model(wav[1:2, : LENGTHS[1]])
+        assert torch.allclose(alone.heads["sisdr"], out.heads["sisdr"][1:2], atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="'mos' names the main head"):
+        build_model(name, heads={"mos": [1, 5]})

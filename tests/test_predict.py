@@ -139,3 +139,15 @@ def test_long_file_streams_in_windows(model_file, tmp_path):
     same = predictor.predict(audio, sample_rate=16000)
     assert pred.mos == pytest.approx(same.mos, abs=1e-3)
     assert 1.0 <= pred.mos <= 5.0
+
+
+def test_extra_heads_become_columns(audio_dir, tmp_path, capsys):
+    torch.manual_seed(0)
+    model = build_model("hasanet", lstm_hidden=16, linear_size=16, heads={"stoi": [0, 1], "sisdr": [-20, 40]})
+    path = save_model(tmp_path / "heads.pt", model)
+    assert predict_main(["--checkpoint", str(path), str(audio_dir / "good0.wav"), "--format", "csv"]) == 0
+    rows = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert list(rows.columns) == ["path", "mos", "stoi", "sisdr", "duration_s", "error"]
+    assert 0 <= rows["stoi"].item() <= 1 and -20 <= rows["sisdr"].item() <= 40
+    prediction = load_predictor(path).predict(audio_dir / "good0.wav")
+    assert prediction.stoi == prediction.heads["stoi"]

@@ -115,3 +115,22 @@ def test_ddp_two_cpu_processes_on_gloo(snr_lists, tmp_path):
     folder = run_folder(tmp_path)  # both ranks wrote into one run folder
     assert (folder / "model.pt").exists()
     assert LINE.match(proc.stdout.strip().splitlines()[-1])
+
+
+def test_extra_head_is_trained_and_reported(snr_lists, tmp_path):
+    train, valid = snr_lists
+    lists = []
+    for source in (train, valid):
+        table = pd.read_csv(source, sep=r"\s+", comment="#", names=["path", "score", "speaker"])
+        table["half"] = table["score"] / 2
+        target = tmp_path / source.name.replace(".list", ".csv")
+        table.assign(path=[str(source.parent / p) for p in table["path"]]).to_csv(target, index=False)
+        lists.append(target)
+    args = ["--model", "hasanet", "--train", str(lists[0]), "--valid", str(lists[1]), "--max-epochs", "1",
+            "--out", str(tmp_path / "runs"), "--loss", "mse+frame_mse+heads_mse", "--set", "model.heads={half: [0, 15]}",
+            *SMALL]
+    assert train_main(args) == 0
+    folder = run_folder(tmp_path / "runs")
+    assert "val_half_lcc" in pd.read_csv(folder / "metrics.csv").columns
+    _, meta = load_model(folder / "model.pt")
+    assert set(meta["valid_head_metrics"]["half"]) >= {"mse", "lcc", "srcc"}

@@ -75,13 +75,14 @@ class QualityModel(nn.Module, ABC):
 
     def init_heads(self, size: int) -> None:
         """Create one linear frame head per extra target on ``size``-dim frame embeddings."""
-        self.extra_heads = nn.ModuleDict({name: nn.Linear(size, 1) for name in self.head_ranges})
+        # Keys are prefixed: a bare name such as "half" or "eval" would clash with nn.Module attributes.
+        self.extra_heads = nn.ModuleDict({f"head_{name}": nn.Linear(size, 1) for name in self.head_ranges})
 
     def head_outputs(self, h: Tensor, mask: Tensor) -> dict[str, dict[str, Tensor]]:
         """Extra heads on frame embeddings ``h`` ``(B, T, size)``: ``heads`` and ``head_frames``."""
         heads, frames = {}, {}
-        for name, layer in self.extra_heads.items():
-            raw = layer(h).squeeze(-1)
+        for name in self.head_ranges:
+            raw = self.extra_heads[f"head_{name}"](h).squeeze(-1)
             score = self.head_ranges[name].denormalize(torch.sigmoid(raw)) if self.normalized_output else raw
             frames[name] = score * mask.to(score.dtype)
             heads[name] = frames[name].sum(1) / mask.sum(1).clamp(min=1).to(score.dtype)

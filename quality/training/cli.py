@@ -134,7 +134,7 @@ def train(args: argparse.Namespace) -> dict[str, float]:
 
     from ..checkpoint import save_model
     from ..data import ListDataset, collate_batch
-    from ..evaluate import predict_table
+    from ..evaluate import head_metrics, predict_table
     from ..lists import read_list
     from ..metrics import format_metrics, score_metrics
     from .module import QualityTask
@@ -165,9 +165,11 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     workers = int(config["num_workers"])
     loader_args = {"collate_fn": collate_batch, "num_workers": workers, "persistent_workers": workers > 0}
     crop = config["crop_seconds"] or None
-    train_loader = DataLoader(ListDataset(train_table, target, crop), batch_size=config["batch_size"],
+    heads = list((config["model"].get("heads") or {}))
+    train_loader = DataLoader(ListDataset(train_table, target, crop, heads), batch_size=config["batch_size"],
                               shuffle=True, drop_last=len(train_table) > config["batch_size"], **loader_args)
-    valid_loader = DataLoader(ListDataset(valid_table, target), batch_size=config["batch_size"], **loader_args)
+    valid_loader = DataLoader(ListDataset(valid_table, target, heads=heads), batch_size=config["batch_size"],
+                              **loader_args)
 
     task = QualityTask(config["model"], config["loss"], config["optimizer"], config["lr"], config["weight_decay"])
     monitor = config["early_stopping"].get("monitor", "val_lcc")
@@ -206,17 +208,20 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
     task.load_state_dict(state)
     model = task.model.cpu().eval()
-    pred = predict_table(model, valid_table, batch_size=config["batch_size"])
+    pred, heads = predict_table(model, valid_table, batch_size=config["batch_size"])
     metrics = score_metrics(pred, valid_table[target].to_numpy(), model.score_range)
+    valid_heads = head_metrics(model, heads, valid_table)
     metadata = {
         "target": target, "train_list": str(train_list), "valid_list": str(valid_list),
         "epochs_trained": int(trainer.current_epoch), "best_checkpoint": best_path.name,
-        "valid_metrics": {k: float(v) for k, v in metrics.items()},
+        "valid_metrics": {k: float(v) for k, v in metrics.items()}, "valid_head_metrics": valid_heads,
         "command": " ".join(sys.argv), "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         "train_config": config,
     }
     save_model(run_dir / "model.pt", model, metadata)
     print(f"run folder: {run_dir}")
+    for name, values in valid_heads.items():
+        print(f"{name}: {format_metrics(values)}")
     print(format_metrics(metrics))
     return metrics
 

@@ -15,7 +15,8 @@ from ..models import build_model
 class QualityTask(L.LightningModule):
     """Trains ``build_model(**model_config)`` with ``build_loss(loss)``; validation reports
     ``val_loss``, ``val_mse`` (normalised scale), ``val_lcc`` and ``val_srcc`` over the whole
-    validation set (gathered across DDP ranks, duplicates from the distributed sampler dropped).
+    validation set (gathered across DDP ranks, duplicates from the distributed sampler dropped),
+    and ``val_<head>_lcc`` / ``val_<head>_srcc`` for every extra head.
     """
 
     def __init__(
@@ -30,15 +31,27 @@ class QualityTask(L.LightningModule):
         self.save_hyperparameters()
         config = dict(model_config)
         self.model = build_model(config.pop("name"), **config)
-        self.loss = build_loss(loss, self.model.score_range, getattr(self.model, "bins", None))
-        self._val_outputs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+        self.loss = build_loss(loss, self.model.score_range, getattr(self.model, "bins", None),
+                               self.model.head_ranges)
+        self.head_names = list(self.model.head_ranges)
+        self._val_outputs: list[tuple[torch.Tensor, ...]] = []
 
     def forward(self, wav: torch.Tensor, lengths: torch.Tensor | None = None):
         return self.model(wav, lengths)
 
+    def head_targets(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Extra-head targets of a batch by head name."""
+        return {name: batch["heads"][:, i] for i, name in enumerate(self.head_names)}
+
+    def head_predictions(self, out) -> torch.Tensor:
+        """Extra-head utterance scores stacked as ``(B, H)``."""
+        if not self.head_names:
+            return out.utterance_score.new_zeros(out.utterance_score.shape[0], 0)
+        return torch.stack([out.heads[name] for name in self.head_names], dim=1)
+
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         out = self.model(batch["wav"], batch["lengths"])
-        total, parts = self.loss(out, batch["target"])
+        total, parts = self.loss(out, batch["target"], self.head_targets(batch))
         size = batch["target"].numel()
         self.log("train_loss", total, prog_bar=True, batch_size=size, sync_dist=True)
         for name, value in parts.items():
@@ -47,23 +60,32 @@ class QualityTask(L.LightningModule):
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         out = self.model(batch["wav"], batch["lengths"])
-        total, _ = self.loss(out, batch["target"])
+        total, _ = self.loss(out, batch["target"], self.head_targets(batch))
         self.log("val_loss", total, prog_bar=True, batch_size=batch["target"].numel(), sync_dist=True)
-        self._val_outputs.append((out.utterance_score.detach(), batch["target"], batch["index"]))
+        self._val_outputs.append((out.utterance_score.detach(), batch["target"], batch["index"],
+                                  self.head_predictions(out).detach(), batch["heads"]))
 
     def on_validation_epoch_end(self) -> None:
         if not self._val_outputs:
             return
-        pred, true, index = (torch.cat(parts) for parts in zip(*self._val_outputs))
+        pred, true, index, head_pred, head_true = (torch.cat(parts) for parts in zip(*self._val_outputs))
         self._val_outputs.clear()
         if self.trainer.world_size > 1:
             pred, true, index = (self.all_gather(t).reshape(-1) for t in (pred, true, index))
+            width = len(self.head_names)
+            head_pred, head_true = (self.all_gather(t).reshape(-1, width) for t in (head_pred, head_true))
         _, first = np.unique(index.cpu().numpy(), return_index=True)
         metrics = score_metrics(pred.cpu().numpy()[first], true.cpu().numpy()[first], self.model.score_range)
         # Every rank holds the same gathered values, so no further reduction is needed.
         self.log("val_mse", float(metrics["mse"]), prog_bar=False)
         self.log("val_lcc", float(np.nan_to_num(metrics["lcc"], nan=-1.0)), prog_bar=True)
         self.log("val_srcc", float(np.nan_to_num(metrics["srcc"], nan=-1.0)), prog_bar=True)
+        for i, name in enumerate(self.head_names):
+            scale = self.model.head_ranges[name]
+            y = head_true[first, i].clamp(scale.low, scale.high).cpu().numpy()
+            head = score_metrics(head_pred[first, i].cpu().numpy(), y, scale)
+            self.log(f"val_{name}_lcc", float(np.nan_to_num(head["lcc"], nan=-1.0)))
+            self.log(f"val_{name}_srcc", float(np.nan_to_num(head["srcc"], nan=-1.0)))
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         params = self.model.parameters()

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 
+from .audio import SAMPLE_RATE
 from .models import QualityModel
 
 
@@ -46,3 +47,17 @@ def score_waveforms(
             for name, values in out.heads.items():
                 heads[name][i] = float(values[row])
     return scores, frames, heads
+
+
+class TorchBackend:
+    """Scores waveforms with a PyTorch quality model (the default :class:`~quality.predict.Predictor`
+    backend). A backend has ``head_names`` (extra heads), ``frame_seconds`` and :meth:`score`."""
+
+    def __init__(self, model: QualityModel) -> None:
+        self.model = model.eval()
+        self.head_names = list(model.head_ranges)
+        self.frame_seconds = model.frontend.hop_length / SAMPLE_RATE
+
+    def score(self, waves: Sequence[np.ndarray], batch_size: int) -> tuple[np.ndarray, list[np.ndarray], dict]:
+        """Utterance scores, per-file frame scores and extra heads, as :func:`score_waveforms`."""
+        return score_waveforms(self.model, waves, batch_size)

@@ -19,7 +19,7 @@ import torch
 
 from .audio import SAMPLE_RATE, AudioError, ChannelMode, audio_info, iter_audio_windows, load_audio, prepare_audio
 from .checkpoint import CheckpointError, load_model
-from .inference import score_waveforms
+from .inference import TorchBackend
 from .models import QualityModel
 
 CHECKPOINT_ENV = "QUALITY_CHECKPOINT"
@@ -60,13 +60,18 @@ class Prediction:
 
 
 class Predictor:
-    """Scores recordings with a quality model (see module docstring)."""
+    """Scores recordings with a quality model (see module docstring).
+
+    ``backend``: a :class:`~quality.models.QualityModel` (scored with PyTorch) or any backend
+    object with ``head_names``, ``frame_seconds`` and ``score(waves, batch_size)`` like
+    :class:`~quality.inference.TorchBackend`.
+    """
 
     sample_rate = SAMPLE_RATE
 
     def __init__(
         self,
-        model: QualityModel,
+        backend: QualityModel | Any,
         metadata: dict[str, Any] | None = None,
         *,
         batch_size: int = 8,
@@ -75,13 +80,13 @@ class Predictor:
     ) -> None:
         if window_seconds < 1.0:
             raise ValueError(f"window_seconds must be at least 1 s, got {window_seconds}")
-        self.model = model.eval()
+        self.backend = TorchBackend(backend) if isinstance(backend, QualityModel) else backend
         self.metadata = metadata or {}
         self.batch_size = batch_size
         self.window_seconds = window_seconds
         self.name = name
-        self.frame_seconds = model.frontend.hop_length / SAMPLE_RATE
-        self.head_names = ["mos", *model.head_ranges]
+        self.frame_seconds = self.backend.frame_seconds
+        self.head_names = ["mos", *self.backend.head_names]
 
     def _windows(self, audio: np.ndarray) -> list[np.ndarray]:
         """Equal windows of at most ``window_seconds`` of a 16 kHz mono array."""
@@ -96,7 +101,7 @@ class Predictor:
 
         A recording's score is the frame-weighted mean of its windows' scores, for every head."""
         flat = [w for windows in groups for w in windows]
-        scores, frames, heads = score_waveforms(self.model, flat, self.batch_size)
+        scores, frames, heads = self.backend.score(flat, self.batch_size)
         per_head = {"mos": scores, **heads}
         results, pos = [], 0
         for windows in groups:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from .audio import AUDIO_EXTENSIONS, SilentAudioWarning
-from .checkpoint import CheckpointError
 from .fileio import atomic_write
 
 LIST_EXTENSIONS = {".list", ".csv", ".tsv", ".txt"}
@@ -25,8 +24,6 @@ PROGRESS_MIN_FILES = 5
 
 def expand_inputs(inputs: list[str]) -> list[Path]:
     """Files as given, folders searched recursively for audio extensions, list files read."""
-    from .lists import read_list
-
     paths: list[Path] = []
     for item in inputs:
         path = Path(item)
@@ -36,6 +33,8 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
                 raise ValueError(f"{path}: folder holds no audio files ({', '.join(sorted(AUDIO_EXTENSIONS))})")
             paths.extend(found)
         elif path.suffix.lower() in LIST_EXTENSIONS and path.is_file():
+            from .lists import read_list  # pandas: imported only when a list file is given
+
             paths.extend(Path(p) for p in read_list(path)["path"])
         else:
             paths.append(path)  # a missing or bad file is reported per file, not as a usage error
@@ -118,6 +117,7 @@ def write_frames(folder: Path, prediction, index: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .checkpoint import CheckpointError
     from .predict import load_predictor
 
     try:

@@ -29,7 +29,7 @@ def trained(snr_lists, tmp_path_factory):
     train, valid = snr_lists
     out = tmp_path_factory.mktemp("runs")
     args = ["--model", "hasanet", "--train", str(train), "--valid", str(valid), "--max-epochs", "6",
-            "--monitor", "val_loss", "--out", str(out), *SMALL]
+            "--monitor", "val_loss", "--out", str(out), "--set", "lr_scheduler={name: plateau, patience: 1}", *SMALL]
     assert train_main(args) == 0
     return run_folder(out)
 
@@ -80,6 +80,8 @@ def test_bad_config_values_are_clear(snr_lists, tmp_path, capsys):
     assert "unknown model" in capsys.readouterr().err
     assert train_main([*base, "--loss", "mse+bogus"]) == 1
     assert "bogus" in capsys.readouterr().err
+    assert train_main([*base, "--set", "lr_scheduler={name: cosine}"]) == 1
+    assert "lr_scheduler" in capsys.readouterr().err
     assert train_main([*base, "--model", "hasanet", "--loss", "mse+ce"]) == 1
     assert "ce" in capsys.readouterr().err
     assert train_main(["--model", "hasanet", "--train", str(tmp_path / "none.list"), "--valid", str(valid)]) == 1

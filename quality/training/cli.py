@@ -171,7 +171,8 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     valid_loader = DataLoader(ListDataset(valid_table, target, heads=heads), batch_size=config["batch_size"],
                               **loader_args)
 
-    task = QualityTask(config["model"], config["loss"], config["optimizer"], config["lr"], config["weight_decay"])
+    task = QualityTask(config["model"], config["loss"], config["optimizer"], config["lr"], config["weight_decay"],
+                       config.get("lr_scheduler"))
     monitor = config["early_stopping"].get("monitor", "val_lcc")
     mode = MONITOR_MODES[monitor]
     best = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=monitor, mode=mode,

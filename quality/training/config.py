@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "optimizer": "adam",
     "lr": 1.0e-3,
     "weight_decay": 0.0,
+    "lr_scheduler": None,  # e.g. {name: plateau, monitor: val_loss, factor: 0.5, patience: 3}
     "batch_size": 16,
     "max_epochs": 30,
     "max_minutes": None,
@@ -77,5 +78,8 @@ def validate_config(config: dict[str, Any]) -> None:
     for key in ("lr", "batch_size", "max_epochs"):
         if not config[key] or config[key] <= 0:
             raise ValueError(f"{key} must be positive, got {config[key]!r}")
+    scheduler = config.get("lr_scheduler")
+    if scheduler and (not isinstance(scheduler, dict) or scheduler.get("name", "plateau") != "plateau"):
+        raise ValueError(f"lr_scheduler must be a mapping with name 'plateau', got {scheduler!r}")
     if not isinstance(config.get("model"), dict) or "name" not in config["model"]:
         raise ValueError("config needs model.name")

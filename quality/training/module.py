@@ -26,6 +26,7 @@ class QualityTask(L.LightningModule):
         optimizer: str = "adam",
         lr: float = 1e-3,
         weight_decay: float = 0.0,
+        lr_scheduler: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -87,8 +88,21 @@ class QualityTask(L.LightningModule):
             self.log(f"val_{name}_lcc", float(np.nan_to_num(head["lcc"], nan=-1.0)))
             self.log(f"val_{name}_srcc", float(np.nan_to_num(head["srcc"], nan=-1.0)))
 
-    def configure_optimizers(self) -> torch.optim.Optimizer:
+    def configure_optimizers(self) -> Any:
+        """Adam or RMSprop; with ``lr_scheduler: {name: plateau, monitor, factor, patience}`` the
+        learning rate is multiplied by ``factor`` when ``monitor`` stalls for ``patience`` epochs."""
         params = self.model.parameters()
-        if self.hparams.optimizer == "rmsprop":
-            return torch.optim.RMSprop(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
-        return torch.optim.Adam(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        opt_class = torch.optim.RMSprop if self.hparams.optimizer == "rmsprop" else torch.optim.Adam
+        optimizer = opt_class(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        spec = dict(self.hparams.lr_scheduler or {})
+        if not spec:
+            return optimizer
+        if spec.pop("name", "plateau") != "plateau":
+            raise ValueError("lr_scheduler.name must be 'plateau'")
+        monitor = spec.pop("monitor", "val_loss")
+        mode = "max" if monitor in ("val_lcc", "val_srcc") else "min"
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode=mode, factor=float(spec.pop("factor", 0.5)), patience=int(spec.pop("patience", 3)))
+        if spec:
+            raise ValueError(f"unknown lr_scheduler options {sorted(spec)}")
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "monitor": monitor}}

@@ -8,6 +8,7 @@ frames. Scores do not depend on batch size or on which other files are scored al
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -230,12 +231,95 @@ class Predictor:
                         yield str(p), done[p]
 
 
-def load_predictor(path: str | os.PathLike | None = None, **options: Any) -> Predictor:
-    """A :class:`Predictor` for a ``model.pt`` (default: the shipped checkpoint)."""
+BACKENDS = ("torch", "onnx")
+ONNX_CACHE_ENV = "QUALITY_CACHE_DIR"
+
+
+def onnx_cache_dir() -> Path:
+    """Where ``load_predictor(..., backend="onnx")`` keeps exports of ``model.pt`` files:
+    ``$QUALITY_CACHE_DIR/onnx``, else ``$XDG_CACHE_HOME/quality/onnx`` (``~/.cache/quality/onnx``);
+    the system temp folder's ``quality-onnx`` when that cannot be created."""
+    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    root = os.environ.get(ONNX_CACHE_ENV) or Path(cache_home) / "quality"
+    folder = Path(root) / "onnx"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = Path(tempfile.gettempdir()) / "quality-onnx"
+    return folder
+
+
+def cached_onnx(checkpoint: Path, threads: int | None = None) -> Path:
+    """A verified ONNX export of ``checkpoint``, exported once and reused while the ``.pt`` is unchanged.
+
+    Reused: ``<stem>.onnx`` beside the checkpoint or ``<cache>/<stem>-<sha256[:16]>.onnx`` (see
+    :func:`onnx_cache_dir`), if it was verified and records this checkpoint's SHA-256 and this
+    library version (``python -m quality.export --checkpoint model.pt`` writes such a ``model.onnx``).
+    Otherwise the checkpoint is exported (and verified) into the cache.
+    """
+    from . import __version__
+    from .export import export_checkpoint, file_sha256, read_metadata
+    from .onnx_backend import ONNX_FORMAT_VERSION
+
+    sha = file_sha256(checkpoint)
+    cached = onnx_cache_dir() / f"{checkpoint.stem}-{sha[:16]}.onnx"
+    for candidate in (checkpoint.with_suffix(".onnx"), cached):
+        try:
+            meta = read_metadata(candidate)
+        except ImportError:
+            raise
+        except Exception:  # missing, unreadable or not ours: not a usable cache entry
+            continue
+        verified = not meta.get("verification", {"skipped": True}).get("skipped", False)
+        if verified and (meta.get("checkpoint_sha256"), meta.get("quality_version"), meta.get("format_version")) == (
+                sha, __version__, ONNX_FORMAT_VERSION):
+            return candidate
+    return export_checkpoint(checkpoint, cached, threads=threads)
+
+
+def load_predictor(
+    path: str | os.PathLike | None = None,
+    backend: str | None = None,
+    *,
+    threads: int | None = None,
+    **options: Any,
+) -> Predictor:
+    """A :class:`Predictor` for a ``model.pt`` or a ``.onnx`` export (default: the shipped checkpoint).
+
+    ``backend``: ``"torch"`` (PyTorch; ``model.pt`` only), ``"onnx"`` (onnxruntime, same scores
+    within 1e-4), or None: ``"onnx"`` for a ``.onnx`` file, else ``"torch"``. A ``model.pt`` with
+    ``backend="onnx"`` is exported and verified once and the export cached (:func:`cached_onnx`).
+    ``threads``: onnxruntime intra-op threads (onnx only; default ``$OMP_NUM_THREADS`` or
+    onnxruntime's choice; for torch use ``torch.set_num_threads``). ``options`` go to :class:`Predictor`.
+    """
     path = Path(path) if path is not None else default_checkpoint()
+    is_onnx = path.suffix.lower() == ".onnx"
+    backend = backend or ("onnx" if is_onnx else "torch")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "torch" and is_onnx:
+        raise ValueError(f"{path}: an ONNX file is scored with backend 'onnx', not 'torch'")
+    if backend == "torch" and threads is not None:
+        raise ValueError("threads applies to backend 'onnx'; for torch set OMP_NUM_THREADS or torch.set_num_threads")
     if not path.is_file():
+        kind = "ONNX model" if is_onnx else "checkpoint"
         raise CheckpointError(
-            f"{path}: no such checkpoint; pass a model.pt from train-quality, or set ${CHECKPOINT_ENV}"
+            f"{path}: no such {kind}; pass a model.pt from train-quality or a .onnx from quality.export, "
+            f"or set ${CHECKPOINT_ENV}"
         )
-    model, metadata = load_model(path)
-    return Predictor(model, metadata, name=metadata.get("name", path.stem), **options)
+    if backend == "torch":
+        model, metadata = load_model(path)
+        return Predictor(model, metadata, name=metadata.get("name", path.stem), **options)
+    from .onnx_backend import OnnxBackend
+
+    onnx_path = path if is_onnx else cached_onnx(path, threads)
+    try:
+        scorer = OnnxBackend(onnx_path, threads=threads)
+    except ValueError as err:  # not a quality export; the message names the file
+        raise CheckpointError(str(err)) from None
+    except ImportError:
+        raise
+    except Exception as err:  # onnxruntime's own exception types for an unloadable file
+        raise CheckpointError(f"{onnx_path}: not a loadable ONNX model ({err})") from None
+    metadata = scorer.metadata.get("checkpoint_metadata", {})
+    return Predictor(scorer, metadata, name=metadata.get("name", path.stem), **options)

@@ -48,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 all scored, 2 some files failed (see stderr and the error column), 1 usage error.",
     )
     p.add_argument("inputs", nargs="+", metavar="PATH", help="audio files, folders (recursive) or list files")
-    p.add_argument("--checkpoint", help="model.pt to use (default: the shipped checkpoints/default.pt)")
+    p.add_argument("--checkpoint", help="model.pt or .onnx export to use (default: the shipped checkpoints/default.pt)")
+    p.add_argument("--backend", choices=["torch", "onnx"],
+                   help="score with PyTorch or onnxruntime (default: onnx for a .onnx file, else torch; "
+                        "onnx with a model.pt exports it once, verified, to a cache)")
     p.add_argument("--format", choices=["table", "csv", "json"],
                    help="output format (default: table on a terminal, else csv)")
     p.add_argument("--output", help="write results to this file (atomically) instead of stdout")
@@ -118,14 +121,16 @@ def write_frames(folder: Path, prediction, index: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .checkpoint import CheckpointError
+    from .export import ExportError
     from .predict import load_predictor
 
     try:
         if args.batch_size < 1 or args.workers < 1:
             raise ValueError("--batch-size and --workers must be at least 1")
-        predictor = load_predictor(args.checkpoint, batch_size=args.batch_size, window_seconds=args.window)
+        predictor = load_predictor(args.checkpoint, args.backend, batch_size=args.batch_size,
+                                   window_seconds=args.window)
         paths = expand_inputs(args.inputs)
-    except (ValueError, CheckpointError) as err:
+    except (ValueError, CheckpointError, ExportError, ImportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "csv")

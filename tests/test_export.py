@@ -1,0 +1,208 @@
+"""ONNX export (STFT inside, dynamic axes, metadata, verification) and the onnxruntime backend."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+import torch
+
+pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+from quality import __version__, available_models, build_model, load_predictor, save_model  # noqa: E402
+from quality.checkpoint import CheckpointError  # noqa: E402
+from quality.export import (  # noqa: E402
+    ExportError, OnnxWrapper, export_checkpoint, export_onnx, read_metadata, verify_onnx)
+from quality.export import main as export_main  # noqa: E402
+from quality.onnx_backend import OnnxBackend  # noqa: E402
+from quality.predict_cli import main as predict_main  # noqa: E402
+from synthetic import add_noise, speech_like  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+HEADS = {"stoi": [0, 1], "sisdr": [-20, 40]}
+# Small versions of every family (fast to export and run); some with extra heads or other features.
+SMALL = {
+    "hasanet": dict(lstm_hidden=16, linear_size=16, attention_heads=2, heads=HEADS),
+    "hasanet_class": dict(lstm_hidden=16, linear_size=16, attention_heads=2, conv_channels=8, attention_window=20),
+    "cnn_mattn": dict(channels=16, prepare_layers=2, blocks=1, attention_heads=2,
+                      features={"n_fft": 256, "hop_length": 128, "kind": "logpow"}),
+    "cnn_class": dict(channels=16, prepare_layers=2, blocks=1, attention_heads=2, heads={"stoi": [0, 1]}),
+    "can2d_class": dict(channels=(4, 8), embed_dim=16, attention_heads=2, prediction="cls"),
+    "lstm_can_class": dict(lstm_hidden=16, conv_channels=(16,), attention_heads=2),
+    "crn": dict(channels=(4, 8), lstm_hidden=16, trans_size=16, heads=HEADS),
+}
+
+
+def small_model(name: str):
+    torch.manual_seed(0)
+    return build_model(name, **SMALL[name])
+
+
+def test_every_family_has_a_small_config():
+    assert sorted(SMALL) == available_models()
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_every_family_exports_with_dynamic_axes(name, tmp_path):
+    model = small_model(name).train()  # export must switch dropout off itself
+    path = export_onnx(model, tmp_path / f"{name}.onnx", {"target": "mos"}, verify=False)
+    assert model.training  # and give the mode back
+    # lengths and batch sizes unlike the traced example, mixed and zero-padded in one batch
+    report = verify_onnx(model, path, lengths_s=(0.5, 2.3, 7.0), batch_sizes=(1, 3))
+    assert report["max_abs_diff"] <= 1e-4
+    meta = read_metadata(path)
+    assert meta["model_name"] == name and meta["model_config"] == json.loads(json.dumps(model.config))
+    assert meta["head_names"] == ["mos", *SMALL[name].get("heads", {})]
+    assert meta["hop_length"] == model.frontend.hop_length and meta["sample_rate"] == 16000
+
+
+def test_export_checkpoint_verifies_by_default_and_records_metadata(tmp_path, capsys, monkeypatch):
+    model = small_model("crn")  # nn.LSTM: the time axis must stay dynamic
+    metadata = {"target": "pesq_wb", "valid_metrics": {"lcc": 0.9}, "nan": float("nan")}
+    pt = save_model(tmp_path / "crn.pt", model, metadata)
+    assert export_main(["--checkpoint", str(pt)]) == 0  # default output: beside the checkpoint
+    out = capsys.readouterr().out
+    assert "crn.onnx" in out and "MB" in out and "max |diff|" in out
+    meta = read_metadata(tmp_path / "crn.onnx")
+    assert meta["quality_version"] == __version__
+    assert meta["score_ranges"] == {"mos": [1.0, 5.0], "stoi": [0.0, 1.0], "sisdr": [-20.0, 40.0]}
+    assert meta["checkpoint_metadata"] == {"target": "pesq_wb", "valid_metrics": {"lcc": 0.9}}  # NaN is not JSON
+    assert len(meta["checkpoint_sha256"]) == 64
+    check = meta["verification"]
+    assert check["lengths_s"] == [0.5, 7.0, 63.0] and check["batch_sizes"] == [1, 3]
+    assert check["max_abs_diff"] <= 1e-4
+    import onnx
+
+    proto = onnx.load(str(tmp_path / "crn.onnx"))
+    dims = {i.name: [d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim] for i in proto.graph.input}
+    assert dims == {"waveform": ["batch", "samples"], "lengths": ["batch"]}
+    assert [o.name for o in proto.graph.output] == ["mos", "stoi", "sisdr", "frame_scores", "frame_lengths"]
+    assert proto.doc_string.startswith("Speech quality model 'crn'") and "lengths int64 (batch,)" in proto.doc_string
+    assert export_main(["--checkpoint", str(tmp_path / "missing.pt")]) == 1
+    assert "no such checkpoint" in capsys.readouterr().err
+    # backend "onnx" for the checkpoint reuses this verified export instead of exporting again
+    monkeypatch.setenv("QUALITY_CACHE_DIR", str(tmp_path / "cache"))
+    assert load_predictor(pt, backend="onnx", threads=1).backend.path == tmp_path / "crn.onnx"
+    assert not list((tmp_path / "cache").rglob("*.onnx"))
+
+
+def test_failed_verification_leaves_no_file(tmp_path, monkeypatch):
+    model = small_model("cnn_class")
+    forward = OnnxWrapper.forward
+
+    def drifting(self, waveform, lengths):  # the traced graph is right; torch "drifts" afterwards
+        out = forward(self, waveform, lengths)
+        return out if torch.jit.is_tracing() else (out[0] + 1e-3, *out[1:])
+
+    monkeypatch.setattr(OnnxWrapper, "forward", drifting)
+    target = tmp_path / "model.onnx"
+    target.write_bytes(b"previous export")
+    with pytest.raises(ExportError, match=r"output 'mos' differs from torch by 0\.001 .*batch of 1 \(0\.5 s\)"):
+        export_onnx(model, target)
+    assert target.read_bytes() == b"previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]  # no temporary file left
+    with pytest.raises(ExportError, match="clash"):
+        export_onnx(build_model("crn", channels=(4,), lstm_hidden=8, heads={"frame_scores": [0, 1]}), target)
+
+
+@pytest.fixture(scope="module")
+def audio_files(tmp_path_factory) -> list[Path]:
+    root = tmp_path_factory.mktemp("audio")
+    rng = np.random.default_rng(0)
+    paths = []
+    for i, seconds in enumerate([1.2, 3.7, 2.1]):
+        paths.append(root / f"f{i}.wav")
+        sf.write(paths[-1], add_noise(speech_like(rng, seconds), 5 + 10 * i, rng), 16000)
+    x44 = add_noise(speech_like(rng, 2.0, sr=44100), 10, rng)
+    paths.append(root / "stereo44k.wav")
+    sf.write(paths[-1], np.stack([x44, 0.5 * x44], axis=1), 44100)
+    paths.append(root / "long.wav")  # longer than the window below: streamed in windows
+    sf.write(paths[-1], add_noise(speech_like(rng, 7.5), 20, rng), 16000)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def heads_model(tmp_path_factory) -> tuple[Path, Path]:
+    """A model.pt with extra heads and its (unverified, for speed) ONNX export."""
+    root = tmp_path_factory.mktemp("heads")
+    pt = save_model(root / "hasanet.pt", small_model("hasanet"), {"target": "mos", "name": "tiny-hasa"})
+    return pt, export_checkpoint(pt, root / "hasanet_export.onnx", verify=False)
+
+
+def test_onnx_predictor_matches_torch(heads_model, audio_files):
+    pt, onnx_file = heads_model
+    torch_pred = load_predictor(pt, batch_size=2, window_seconds=3.0)
+    onnx_pred = load_predictor(onnx_file, batch_size=2, window_seconds=3.0, threads=1)
+    assert isinstance(onnx_pred.backend, OnnxBackend) and onnx_pred.backend.metadata["model_name"] == "hasanet"
+    assert onnx_pred.head_names == torch_pred.head_names == ["mos", "stoi", "sisdr"]
+    assert onnx_pred.frame_seconds == torch_pred.frame_seconds
+    assert onnx_pred.name == "tiny-hasa" and onnx_pred.metadata == torch_pred.metadata
+    expected = dict(torch_pred.predict_many(audio_files, channels="each"))
+    for path, preds in onnx_pred.predict_many(audio_files, channels="each"):
+        assert len(preds) == len(expected[path])
+        for got, ref in zip(preds, expected[path]):
+            for head in ["mos", "stoi", "sisdr"]:
+                assert got.heads[head] == pytest.approx(ref.heads[head], abs=1e-4)
+            assert got.frames.shape == ref.frames.shape
+            assert np.max(np.abs(got.frames - ref.frames)) <= 1e-4
+            assert got.duration_s == ref.duration_s
+
+
+def test_backend_onnx_for_a_checkpoint_exports_once_to_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUALITY_CACHE_DIR", str(tmp_path / "cache"))
+    pt = save_model(tmp_path / "crn.pt", small_model("crn"))
+    wav = add_noise(speech_like(np.random.default_rng(1), 2.5), 10, np.random.default_rng(2))
+    first = load_predictor(pt, backend="onnx", threads=1)
+    cached = list((tmp_path / "cache" / "onnx").glob("*.onnx"))
+    assert len(cached) == 1 and cached[0].name.startswith("crn-")
+    assert read_metadata(cached[0])["verification"]["max_abs_diff"] <= 1e-4  # verified when exported
+    import quality.export
+
+    monkeypatch.setattr(quality.export, "export_checkpoint", lambda *a, **k: pytest.fail("exported twice"))
+    again = load_predictor(pt, backend="onnx", threads=1)
+    assert again.backend.path == cached[0]
+    ref = load_predictor(pt).predict(wav, sample_rate=16000)
+    got = again.predict(wav, sample_rate=16000)
+    assert got.mos == pytest.approx(ref.mos, abs=1e-4) and got.sisdr == pytest.approx(ref.sisdr, abs=1e-4)
+    assert first.predict(wav, sample_rate=16000).mos == got.mos
+
+
+def test_backend_errors(heads_model, tmp_path):
+    pt, onnx_file = heads_model
+    with pytest.raises(ValueError, match="backend 'onnx', not 'torch'"):
+        load_predictor(onnx_file, backend="torch")
+    with pytest.raises(ValueError, match="backend must be one of"):
+        load_predictor(pt, backend="tensorrt")
+    with pytest.raises(ValueError, match="threads applies to backend 'onnx'"):
+        load_predictor(pt, threads=2)
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(CheckpointError, match="junk.onnx: not a loadable ONNX model"):
+        load_predictor(junk)
+    import onnx
+
+    proto = onnx.load(str(onnx_file))
+    del proto.metadata_props[:]
+    onnx.save(proto, tmp_path / "foreign.onnx")
+    with pytest.raises(CheckpointError, match="not a quality ONNX export"):
+        load_predictor(tmp_path / "foreign.onnx")
+
+
+def test_predict_cli_backend_onnx(heads_model, audio_files, tmp_path, capsys):
+    pt, onnx_file = heads_model
+    files = [str(p) for p in audio_files[:3]]
+    assert predict_main(["--checkpoint", str(pt), *files, "--format", "csv"]) == 0
+    ref = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    proc = subprocess.run([sys.executable, str(REPO / "predict_mos.py"), "--backend", "onnx", "--checkpoint",
+                           str(onnx_file), *files, "--format", "csv"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    got = pd.read_csv(pd.io.common.StringIO(proc.stdout))
+    assert list(got.columns) == ["path", "mos", "stoi", "sisdr", "duration_s", "error"]
+    for head in ["mos", "stoi", "sisdr"]:  # the CLI rounds to 4 decimals
+        assert np.max(np.abs(got[head].to_numpy() - ref[head].to_numpy())) <= 2e-4
+    assert predict_main(["--checkpoint", str(onnx_file), "--backend", "torch", files[0]]) == 1
+    assert "backend 'onnx', not 'torch'" in capsys.readouterr().err

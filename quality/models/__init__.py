@@ -28,7 +28,8 @@ def build_model(name: str, **config: Any) -> QualityModel:
         model = MODELS[name](**config)
     except TypeError as err:
         raise ValueError(f"bad configuration for model {name!r}: {err}") from None
-    model.config = {"name": name, **config}
+    # Resolved front-end settings are stored so a saved model never depends on today's defaults.
+    model.config = {"name": name, **config, "features": model.frontend.settings()}
     return model
 
 

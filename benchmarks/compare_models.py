@@ -20,8 +20,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from common import REPO_ROOT, log, markdown_table
+
+sys.path.insert(0, str(REPO_ROOT))
 
 from quality.fileio import atomic_write  # noqa: E402
 
@@ -29,28 +30,29 @@ from quality.fileio import atomic_write  # noqa: E402
 def run_one(model: str, args: argparse.Namespace) -> dict:
     """Train one model family and evaluate it on the test list; returns a result row."""
     out = Path(args.out) / model
-    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(REPO)}
-    log = out.with_suffix(".log")
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(REPO_ROOT)}
+    log_path = out.with_suffix(".log")
     out.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, str(REPO / "train_quality.py"), "--config", str(REPO / "configs" / f"{model}.yaml"),
+    cmd = [sys.executable, str(REPO_ROOT / "train_quality.py"), "--config",
+           str(REPO_ROOT / "configs" / f"{model}.yaml"),
            "--train", args.train, "--valid", args.valid, "--target", args.target,
            "--set", f"model.score_range=[{args.score_range[0]},{args.score_range[1]}]",
            "--max-minutes", str(args.minutes), "--max-epochs", "1000", "--num-workers", str(args.num_workers),
            "--out", str(out), *sum((["--set", s] for s in args.set), [])]
     start = time.time()
-    with open(log, "w") as fh:
+    with open(log_path, "w") as fh:
         fh.write(" ".join(cmd) + "\n")
         fh.flush()
         code = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env).returncode
     minutes = (time.time() - start) / 60
-    print(f"[{model}] training exit {code} after {minutes:.1f} min (log: {log})", file=sys.stderr)
+    log(f"[{model}] training exit {code} after {minutes:.1f} min (log: {log_path})")
     if code != 0:
-        return {"model": model, "error": f"training failed, see {log}"}
+        return {"model": model, "error": f"training failed, see {log_path}"}
     run = max(out.glob(f"{model}_*"), key=lambda p: p.stat().st_mtime)
     evaluation = run / "test_eval"
     subprocess.run([sys.executable, "-m", "quality.evaluate", "--checkpoint", str(run / "model.pt"),
                     "--list", args.test, "--target", args.target, "--out", str(evaluation)],
-                   check=True, env=env, cwd=REPO, capture_output=True)
+                   check=True, env=env, cwd=REPO_ROOT, capture_output=True)
     test = json.loads((evaluation / "metrics.json").read_text())
     import torch
 
@@ -88,10 +90,8 @@ def main() -> int:
     table = pd.DataFrame(rows)
     atomic_write(Path(args.out) / "comparison.csv", lambda tmp: table.to_csv(tmp, index=False))
     shown = table.drop(columns=["run"], errors="ignore").fillna("")
-    print("| " + " | ".join(shown.columns) + " |")
-    print("|" + "---|" * len(shown.columns))
-    for row in shown.itertuples(index=False):
-        print("| " + " | ".join(str(v) for v in row) + " |")
+    lines = [[str(v) for v in row] for row in shown.itertuples(index=False)]
+    print(markdown_table(list(shown.columns), lines, "l" * len(shown.columns)))
     return 0
 
 

@@ -43,8 +43,11 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+# This folder, for common.py also when the file is loaded by path (tests/test_dev_sets.py), then the repo.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import REPO_ROOT, log, markdown_table  # noqa: E402
+
+sys.path.insert(0, str(REPO_ROOT))
 
 from quality.audio import SAMPLE_RATE, AudioError, load_audio  # noqa: E402
 from quality.fileio import atomic_write  # noqa: E402
@@ -62,11 +65,6 @@ CSV_COLUMNS = ["path", "dataset", "human", *METHODS, "condition", "item", "hidde
 
 class DevSetError(RuntimeError):
     """The dev folder or one of its CSVs cannot be used."""
-
-
-def log(message: str) -> None:
-    """A progress note on stderr."""
-    print(message, file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,13 +277,13 @@ def format_table(rows: Sequence[dict[str, Any]], targets: dict[str, str] | None 
         return "–" if not math.isfinite(x) else f"{x:.3f}"
 
     targets = targets or {}
-    lines = ["| dataset (human target) | method | n | LCC | SRCC | item-SRCC | item-SRCC (no ref) |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    header = ["dataset (human target)", "method", "n", "LCC", "SRCC", "item-SRCC", "item-SRCC (no ref)"]
+    lines = []
     for r in rows:
         name = f"{r['dataset']} ({targets[r['dataset']]})" if r["dataset"] in targets else r["dataset"]
-        lines.append(f"| {name} | {r['method']} | {r['n']} | {num(r['lcc'])} | {num(r['srcc'])} | "
-                     f"{num(r['item_srcc'])} | {num(r['item_srcc_no_ref'])} |")
-    return "\n".join(lines)
+        lines.append([name, r["method"], str(r["n"]), num(r["lcc"]), num(r["srcc"]), num(r["item_srcc"]),
+                      num(r["item_srcc_no_ref"])])
+    return markdown_table(header, lines, "llrrrrr")
 
 
 def write_csv(path: str | os.PathLike, per_file: pd.DataFrame) -> Path:

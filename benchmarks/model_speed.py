@@ -26,7 +26,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import statistics
 import sys
@@ -37,12 +36,13 @@ from typing import Any, Callable
 import torch
 
 from quality.audio import SAMPLE_RATE
-from quality.fileio import atomic_write
 from quality.losses import build_loss
 from quality.models import available_models, build_model
 from quality.training.config import load_config
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from common import (REPO_ROOT, load_average, log, markdown_table, non_negative_int, positive_float,
+                    positive_int, write_csv)
+
 DEFAULT_CONFIGS = REPO_ROOT / "configs"
 
 CSV_FIELDS = [
@@ -64,38 +64,6 @@ CSV_FIELDS = [
     "loss",
     "optimizer",
 ]
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def load_average() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:  # not available on this platform
-        return "n/a"
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text!r}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
-    return value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -295,13 +263,6 @@ def table(rows: list[dict[str, Any]], threads: list[int]) -> tuple[list[str], li
     return header, lines
 
 
-def format_markdown(header: list[str], lines: list[list[str]]) -> str:
-    align = ["---"] + ["---:"] * (len(header) - 1)
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
-    out += ["| " + " | ".join(line) + " |" for line in lines]
-    return "\n".join(out)
-
-
 def format_plain(header: list[str], lines: list[list[str]]) -> str:
     widths = [max(len(str(c)) for c in col) for col in zip(header, *lines)]
 
@@ -309,16 +270,6 @@ def format_plain(header: list[str], lines: list[list[str]]) -> str:
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
 
     return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(line) for line in lines])
-
-
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    def write(tmp: str) -> None:
-        with open(tmp, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
-
-    atomic_write(path, write)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -333,10 +284,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = run(args)
     log(f"done in {time.perf_counter() - start:.0f} s; load average {load_average()}")
     if args.out is not None:
-        write_csv(args.out, rows)
+        write_csv(args.out, rows, CSV_FIELDS)
         log(f"wrote {args.out}")
     header, lines = table(rows, args.threads)
-    print(format_markdown(header, lines) if args.markdown else format_plain(header, lines))
+    if args.markdown:
+        print(markdown_table(header, lines, "l" + "r" * (len(header) - 1)))
+    else:
+        print(format_plain(header, lines))
     return 0
 
 

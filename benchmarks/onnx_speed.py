@@ -36,12 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_RATE = 16000
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+from common import REPO_ROOT, generate_folder, load_average, log, markdown_table
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -65,27 +60,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.files is not None and args.files < 1:
         p.error("--files must be at least 1")
     return args
-
-
-def generate(folder: Path, duration: float, count: int, seed: int) -> list[Path]:
-    """``count`` speech-like files of ``duration`` seconds with noise at 5-30 dB SNR."""
-    import numpy as np
-    import soundfile as sf
-
-    sys.path.insert(0, str(REPO_ROOT / "tests"))
-    try:
-        from synthetic import add_noise, speech_like
-    finally:
-        sys.path.remove(str(REPO_ROOT / "tests"))
-    rng = np.random.default_rng([seed, int(round(duration * 1000))])
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(count):
-        path = folder / f"utt{i:04d}.wav"
-        sf.write(path, add_noise(speech_like(rng, duration), float(rng.uniform(5, 30)), rng), SAMPLE_RATE,
-                 subtype="PCM_16")
-        paths.append(path)
-    return paths
 
 
 def timed_pass(predictor, paths: list[Path]) -> tuple[float, dict[str, float]]:
@@ -115,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         torch.manual_seed(0)
         model, metadata, label = build_model(args.model).eval(), {}, f"{args.model} (default config, random weights)"
-    log(f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; model {label}")
+    log(f"{os.cpu_count()} CPUs, load average {load_average()}; model {label}")
     with tempfile.TemporaryDirectory(prefix="onnx_speed_") as tmp:
         work = Path(tmp)
         start = time.perf_counter()
@@ -130,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         folders = {}
         for duration in args.durations:
             count = args.files or max(1, round(120 / duration))
-            folders[duration] = generate(work / f"{duration:g}s", duration, count, args.seed)
+            folders[duration] = generate_folder(work / f"{duration:g}s", duration, count, args.seed)
         torch_threads = torch.get_num_threads()
         configs = [(backend, duration, n) for n in args.threads for duration in args.durations
                    for backend in ("torch", "onnx")]
@@ -158,11 +132,9 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"[{rep + 1}/{args.repeats}] {config[0]:5s} {config[1]:g} s x {len(folders[config[1]])}, "
                     f"{config[2]} thread(s): {wall:.2f} s")
 
-    lines = [f"Model: {label}, {params / 1e6:.2f} M parameters. ONNX export: {size_mb:.2f} MB, "
-             f"{export_s:.1f} s with verification (max |diff| {meta['verification']['max_abs_diff']:.1e}). "
-             f"Batch size {args.batch_size}, median of {args.repeats}.", "",
-             "| backend | duration | threads | files | wall s | files/s | RTF | x real time | speed-up | max diff |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    header = ["backend", "duration", "threads", "files", "wall s", "files/s", "RTF", "x real time", "speed-up",
+              "max diff"]
+    lines = []
     for backend, duration, n in configs:
         files = folders[duration]
         wall = statistics.median(walls[backend, duration, n])
@@ -170,9 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         diff = max(abs(scores[backend, duration, n][p] - scores["torch", duration, n][p])
                    for p in scores["torch", duration, n])
         audio = duration * len(files)
-        lines.append(f"| {backend} | {duration:g} s | {n} | {len(files)} | {wall:.2f} | {len(files) / wall:.1f} | "
-                     f"{wall / audio:.4f} | {audio / wall:.0f}x | {ref / wall:.2f}x | {diff:.1e} |")
-    print("\n".join(lines))
+        lines.append([backend, f"{duration:g} s", str(n), str(len(files)), f"{wall:.2f}", f"{len(files) / wall:.1f}",
+                      f"{wall / audio:.4f}", f"{audio / wall:.0f}x", f"{ref / wall:.2f}x", f"{diff:.1e}"])
+    print(f"Model: {label}, {params / 1e6:.2f} M parameters. ONNX export: {size_mb:.2f} MB, "
+          f"{export_s:.1f} s with verification (max |diff| {meta['verification']['max_abs_diff']:.1e}). "
+          f"Batch size {args.batch_size}, median of {args.repeats}.\n")
+    print(markdown_table(header, lines, "l" + "r" * (len(header) - 1)))
     return 0
 
 

@@ -45,7 +45,8 @@ Example (on a quiet machine)::
 """
 from __future__ import annotations
 
-# Only the standard library at module level: the --dnsmos-worker process is timed, start-up included.
+# Only the standard library at module level (common.py included): the --dnsmos-worker process is timed,
+# start-up included.
 import argparse
 import csv
 import importlib.util
@@ -60,9 +61,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from common import (REPO_ROOT, SAMPLE_RATE, generate_folder, load_average, log, markdown_table, positive_float,
+                    positive_int, write_csv)
+
 PREDICT_SCRIPT = REPO_ROOT / "predict_mos.py"
-SAMPLE_RATE = 16000
 FOLDER_SECONDS = 600.0  # default audio per short-file folder
 LONG_FILE_SECONDS = 30.0  # durations from here on default to LONG_FILE_COUNT files
 LONG_FILE_COUNT = 10
@@ -73,31 +75,6 @@ CSV_FIELDS = [
     "wall_s", "wall_min_s", "wall_max_s", "repeats", "x_realtime", "rtf", "files_per_s",
     "batch_size", "checkpoint", "cpus", "load_avg_start", "command",
 ]
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def load_average() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:  # not available on this platform
-        return "n/a"
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
 
 
 def thread_setting(text: str) -> str:
@@ -193,28 +170,6 @@ def default_files(duration: float) -> int:
     if duration >= LONG_FILE_SECONDS:
         return LONG_FILE_COUNT
     return max(1, math.ceil(FOLDER_SECONDS / duration))
-
-
-def generate_folder(folder: Path, duration: float, count: int, seed: int) -> list[Path]:
-    """``count`` speech-like files of ``duration`` seconds with noise at 5-30 dB SNR."""
-    import numpy as np
-    import soundfile as sf
-
-    sys.path.insert(0, str(REPO_ROOT / "tests"))
-    try:
-        from synthetic import add_noise, speech_like
-    finally:
-        sys.path.remove(str(REPO_ROOT / "tests"))
-
-    rng = np.random.default_rng([seed, int(round(duration * 1000))])
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(count):
-        clean = speech_like(rng, duration, SAMPLE_RATE)
-        path = folder / f"utt{i:04d}.wav"
-        sf.write(path, add_noise(clean, float(rng.uniform(5, 30)), rng), SAMPLE_RATE, subtype="PCM_16")
-        paths.append(path)
-    return paths
 
 
 def audio_seconds(paths: list[Path]) -> float:
@@ -418,27 +373,13 @@ def run(args: argparse.Namespace, work: Path) -> tuple[list[dict[str, Any]], lis
 def format_markdown(rows: list[dict[str, Any]]) -> str:
     header = ["system", "duration", "workers", "threads", "files", "audio s", "wall s", "x real time", "RTF",
               "files/s"]
-    out = ["| " + " | ".join(header) + " |", "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
+    lines = []
     for r in rows:
-        cells = [r["system"], f"{r['duration_s']:g} s", str(r["workers"]),
-                 f"{r['threads']}; {r['compute_threads']}", str(r["files"]), f"{r['audio_s']:.0f}",
-                 f"{r['wall_s']:.2f}", f"{r['x_realtime']:.{0 if r['x_realtime'] >= 10 else 1}f}x",
-                 f"{r['rtf']:.4f}", f"{r['files_per_s']:.1f}"]
-        out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out)
-
-
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    sys.path.insert(0, str(REPO_ROOT))
-    from quality.fileio import atomic_write  # light: no torch
-
-    def write(tmp: str) -> None:
-        with open(tmp, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
-
-    atomic_write(path, write)
+        lines.append([r["system"], f"{r['duration_s']:g} s", str(r["workers"]),
+                      f"{r['threads']}; {r['compute_threads']}", str(r["files"]), f"{r['audio_s']:.0f}",
+                      f"{r['wall_s']:.2f}", f"{r['x_realtime']:.{0 if r['x_realtime'] >= 10 else 1}f}x",
+                      f"{r['rtf']:.4f}", f"{r['files_per_s']:.1f}"])
+    return markdown_table(header, lines, "lrrlrrrrrr")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -462,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     log(f"done in {time.perf_counter() - start:.0f} s; load average {load_average()}")
     if args.out is not None:
-        write_csv(args.out, rows)
+        write_csv(args.out, rows, CSV_FIELDS)
         log(f"wrote {args.out}")
     print(format_markdown(rows))
     for note in notes:

@@ -49,7 +49,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from common import REPO_ROOT, import_synthetic, log, markdown_table, positive_int
+
 LOOPBACK_NAMES = {"localhost"}
 
 
@@ -78,15 +79,11 @@ def make_wav(seconds: float, sample_rate: int) -> bytes:
     import numpy as np
     import soundfile as sf
 
-    sys.path.insert(0, str(REPO_ROOT / "tests"))
-    try:
-        from synthetic import add_noise, speech_like
-    finally:
-        sys.path.remove(str(REPO_ROOT / "tests"))
+    synthetic = import_synthetic()
     rng = np.random.default_rng(0)
     buf = io.BytesIO()
-    sf.write(buf, add_noise(speech_like(rng, seconds, sr=sample_rate), 15, rng), sample_rate, format="WAV",
-             subtype="PCM_16")
+    sf.write(buf, synthetic.add_noise(synthetic.speech_like(rng, seconds, sr=sample_rate), 15, rng), sample_rate,
+             format="WAV", subtype="PCM_16")
     return buf.getvalue()
 
 
@@ -184,12 +181,12 @@ def run_level(host: str, port: int, wav: bytes, concurrency: int, requests: int,
     }
 
 
-def start_service(args: argparse.Namespace, log: Path) -> tuple[subprocess.Popen, str, int]:
+def start_service(args: argparse.Namespace, log_path: Path) -> tuple[subprocess.Popen, str, int]:
     port = free_port()
     cmd = [sys.executable, "-m", "quality.serve", "--model", str(args.model), "--host", "127.0.0.1",
            "--port", str(port), "--log-level", "warning", *args.server_arg]
-    print("starting:", " ".join(cmd), file=sys.stderr)
-    with open(log, "wb") as out:
+    log("starting: " + " ".join(cmd))
+    with open(log_path, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
                                 env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     client = Client("127.0.0.1", port, 2.0)
@@ -197,7 +194,7 @@ def start_service(args: argparse.Namespace, log: Path) -> tuple[subprocess.Popen
     try:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(f"service exited with {proc.returncode}:\n{log.read_text()}")
+                raise RuntimeError(f"service exited with {proc.returncode}:\n{log_path.read_text()}")
             try:
                 if client.call("GET", "/health")[0] == 200:
                     return proc, "127.0.0.1", port
@@ -207,7 +204,7 @@ def start_service(args: argparse.Namespace, log: Path) -> tuple[subprocess.Popen
     finally:
         client.close()
     stop_service(proc)
-    raise RuntimeError(f"service did not answer /health within {args.startup_timeout} s:\n{log.read_text()}")
+    raise RuntimeError(f"service did not answer /health within {args.startup_timeout} s:\n{log_path.read_text()}")
 
 
 def stop_service(proc: subprocess.Popen) -> int:
@@ -222,19 +219,10 @@ def stop_service(proc: subprocess.Popen) -> int:
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| concurrency | requests ok | errors | p50 ms | p99 ms | req/s | x real time |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        lines.append(f"| {r['concurrency']} | {r['ok']} | {r['errors']} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-                     f"{r['req_per_s']:.2f} | {r['x_real_time']:.1f} |")
-    return "\n".join(lines) + "\n"
-
-
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
-    return value
+    header = ["concurrency", "requests ok", "errors", "p50 ms", "p99 ms", "req/s", "x real time"]
+    lines = [[str(r["concurrency"]), str(r["ok"]), str(r["errors"]), f"{r['p50_ms']:.1f}", f"{r['p99_ms']:.1f}",
+              f"{r['req_per_s']:.2f}", f"{r['x_real_time']:.1f}"] for r in rows]
+    return markdown_table(header, lines, "r" * len(header)) + "\n"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -278,12 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     wav = make_wav(args.seconds, args.sample_rate)
     proc = None
     with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "serve.log"
+        log_path = Path(tmp) / "serve.log"
         try:
             if args.url:
                 host, port = loopback_url(args.url)
             else:
-                proc, host, port = start_service(args, log)
+                proc, host, port = start_service(args, log_path)
             client = Client(host, port, args.request_timeout)
             try:
                 status, data = client.call("GET", "/v1/model")
@@ -297,21 +285,21 @@ def main(argv: list[str] | None = None) -> int:
             rows = []
             for level in args.levels:
                 if time.monotonic() >= overall:
-                    print(f"overall --timeout reached; skipping concurrency {level}", file=sys.stderr)
+                    log(f"overall --timeout reached; skipping concurrency {level}")
                     break
                 row = run_level(host, port, wav, level, args.requests, args.level_timeout, args.request_timeout,
                                 overall)
                 row["x_real_time"] = row["req_per_s"] * args.seconds
                 rows.append(row)
-                print(f"concurrency {level}: {row['ok']} ok, {row['errors']} errors, p50 {row['p50_ms']:.1f} ms, "
-                      f"p99 {row['p99_ms']:.1f} ms, {row['req_per_s']:.2f} req/s"
-                      + (f"; first error: {row['first_error']}" if row["errors"] else ""), file=sys.stderr)
+                log(f"concurrency {level}: {row['ok']} ok, {row['errors']} errors, p50 {row['p50_ms']:.1f} ms, "
+                    f"p99 {row['p99_ms']:.1f} ms, {row['req_per_s']:.2f} req/s"
+                    + (f"; first error: {row['first_error']}" if row["errors"] else ""))
         finally:
             if proc is not None:
                 code = stop_service(proc)
-                print(f"service stopped with SIGTERM, exit status {code}", file=sys.stderr)
+                log(f"service stopped with SIGTERM, exit status {code}")
                 if code != 0:
-                    print(log.read_text()[-3000:], file=sys.stderr)
+                    log(log_path.read_text()[-3000:])
     print(f"model: {info.get('name', '?')} ({info.get('backend', '?')}, heads {info.get('heads', '?')}); "
           f"audio: {args.seconds:g} s at {args.sample_rate} Hz, {len(wav)} bytes WAV per request; "
           f"{args.requests} requests per level; server args: {' '.join(args.server_arg) or '(defaults)'}\n")

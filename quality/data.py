@@ -41,7 +41,7 @@ class ListDataset(Dataset):
         if self.crop is not None and wav.numel() > self.crop:
             start = int(torch.randint(0, wav.numel() - self.crop + 1, (1,)))
             wav = wav[start : start + self.crop]
-        return {"wav": wav, "target": float(self.targets[index]), "heads": torch.from_numpy(self.heads[index]),
+        return {"wav": wav, "target": float(self.targets[index]), "heads": torch.tensor(self.heads[index]),
                 "index": index}
 
 

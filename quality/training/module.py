@@ -73,8 +73,9 @@ class QualityTask(L.LightningModule):
         self._val_outputs.clear()
         if self.trainer.world_size > 1:
             pred, true, index = (self.all_gather(t).reshape(-1) for t in (pred, true, index))
-            width = len(self.head_names)
-            head_pred, head_true = (self.all_gather(t).reshape(-1, width) for t in (head_pred, head_true))
+            if self.head_names:  # an empty (B, 0) tensor cannot be gathered and reshaped
+                width = len(self.head_names)
+                head_pred, head_true = (self.all_gather(t).reshape(-1, width) for t in (head_pred, head_true))
         _, first = np.unique(index.cpu().numpy(), return_index=True)
         metrics = score_metrics(pred.cpu().numpy()[first], true.cpu().numpy()[first], self.model.score_range)
         # Every rank holds the same gathered values, so no further reduction is needed.

@@ -205,7 +205,9 @@ def train(args: argparse.Namespace) -> dict[str, float]:
         return {}
     merge_metric_logs(run_dir)
 
-    best_path = Path(best.best_model_path or run_dir / "checkpoints" / "last.ckpt")
+    best_path = Path(best.best_model_path or run_dir / "checkpoints" / "best.ckpt")
+    if not best_path.is_file():  # a resumed run folder that was moved: its own copy
+        best_path = run_dir / "checkpoints" / "best.ckpt"
     state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
     task.load_state_dict(state)
     model = task.model.cpu().eval()

@@ -162,34 +162,23 @@ class FrameRegressor(QualityModel):
         return QualityOutput(frames, mask, masked_mean(frames, mask), **self.head_outputs(h, mask))
 
 
-class FrameClassifier(ClassHeadMixin, QualityModel):
-    """A frame-embedding trunk with a regression frame head and a per-frame score-bin classifier.
+class FrameClassifier(ClassHeadMixin, FrameRegressor):
+    """A :class:`FrameRegressor` with a per-frame score-bin classifier on the same embeddings.
 
     Utterance logits are the masked mean of frame logits; the utterance score follows
-    ``prediction`` (``avg``, ``cls``, ``avg+cls``). ``trunk_class`` as in :class:`FrameRegressor`.
+    ``prediction`` (``avg``, ``cls``, ``avg+cls``).
     """
-
-    trunk_class: type[nn.Module]
 
     def __init__(
         self,
         *,
-        score_range: tuple[float, float] = (1.0, 5.0),
-        normalized_output: bool = True,
-        features: dict[str, Any] | None = None,
-        heads: dict[str, tuple[float, float]] | None = None,
         bin_width: float = 0.25,
         prediction: PredictionMode = "avg+cls",
-        **trunk: Any,
+        **options: Any,
     ) -> None:
-        super().__init__(score_range=score_range, normalized_output=normalized_output, features=features,
-                         heads=heads)
+        super().__init__(**options)
         self.init_class_head(self.score_range, bin_width, prediction)
-        self.trunk = self.trunk_class(self.n_bins, **trunk)
-        size = self.trunk.output_size
-        self.frame_head = nn.Linear(size, 1)
-        self.class_head = nn.Linear(size, self.bins.num_bins)
-        self.init_heads(size)
+        self.class_head = nn.Linear(self.trunk.output_size, self.bins.num_bins)
 
     def forward_features(self, feats: Tensor, mask: Tensor) -> QualityOutput:
         h = self.trunk(feats, mask)

@@ -8,6 +8,10 @@ black-box timing of a whole command run as a subprocess:
 - ``ours``: ``python predict_mos.py FOLDER --checkpoint M --workers W --output tmp.csv
   --no-progress`` (``--batch-size`` passed on only when given here), for every duration in
   ``--durations`` and every ``W`` in ``--workers``;
+- ``ours (onnx)``, with ``--onnx``: the same command with ``--checkpoint M.onnx``, an ONNX export
+  scored by onnxruntime without importing torch (the fastest start-up). ``--onnx FILE`` times that
+  export; ``--onnx`` alone exports ``--checkpoint`` once (verified, untimed) into the temporary
+  folder with ``python -m quality.export``. ``--no-torch`` leaves out the ``ours`` rows;
 - ``dnsmos``: the same files scored one by one with ``speechmos.dnsmos.run(path, 16000)`` (the
   ONNX DNSMOS P.835 + P.808 models shipped with the ``speechmos`` package) in a fresh
   ``python benchmarks/scoring_speed.py --dnsmos-worker FOLDER --dnsmos-output tmp.csv`` process,
@@ -31,6 +35,7 @@ both systems. The torch intra-op thread count a fresh process gets under each se
 (untimed) and recorded. onnxruntime ignores ``OMP_NUM_THREADS``, so whenever the DNSMOS worker
 sees ``OMP_NUM_THREADS=N`` (set here or already in the environment) it creates speechmos's ONNX
 sessions with ``intra_op_num_threads=N``; with it unset onnxruntime picks its own (``ort auto``).
+``predict_mos.py`` does the same for a ``.onnx`` checkpoint (``ours (onnx)``).
 
 Checks: a run counts only if it exited 0 and its output has exactly one row per file, every path
 of the folder, an empty ``error`` column and a finite score; otherwise the benchmark stops with the
@@ -41,7 +46,8 @@ Output: progress on stderr, a markdown table on stdout, one CSV row per configur
 
 Example (on a quiet machine)::
 
-    python benchmarks/scoring_speed.py --checkpoint checkpoints/default.pt --out docs/benchmarks_scoring_speed.csv
+    python benchmarks/scoring_speed.py --checkpoint checkpoints/default.pt --onnx \
+        --out docs/benchmarks_scoring_speed.csv
 """
 from __future__ import annotations
 
@@ -65,6 +71,8 @@ from common import (REPO_ROOT, SAMPLE_RATE, generate_folder, load_average, log, 
                     positive_int, write_csv)
 
 PREDICT_SCRIPT = REPO_ROOT / "predict_mos.py"
+OURS, OURS_ONNX = "ours", "ours (onnx)"  # predict_mos.py with --checkpoint model.pt / model.onnx
+EXPORT_ONNX = Path("<export --checkpoint>")  # --onnx without a file
 FOLDER_SECONDS = 600.0  # default audio per short-file folder
 LONG_FILE_SECONDS = 30.0  # durations from here on default to LONG_FILE_COUNT files
 LONG_FILE_COUNT = 10
@@ -90,6 +98,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     add = p.add_argument
     add("--checkpoint", type=Path, help="model.pt scored by predict_mos.py (required)")
+    add("--onnx", type=Path, nargs="?", const=EXPORT_ONNX, default=None, metavar="FILE",
+        help="also time predict_mos.py with a .onnx checkpoint (torch-free): FILE, or without FILE an "
+             "export of --checkpoint made once before timing (system 'ours (onnx)')")
+    add("--no-torch", action="store_true", help="leave out the torch rows ('ours'; needs --onnx)")
     add("--durations", type=positive_float, nargs="+", default=[3.0, 8.0, 60.0],
         help="file lengths in seconds, one folder each (default: 3 8 60)")
     add("--files", type=positive_int, default=None,
@@ -120,6 +132,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not args.checkpoint.is_file():
         p.error(f"--checkpoint {args.checkpoint}: no such file")
     args.checkpoint = args.checkpoint.resolve()
+    if args.onnx not in (None, EXPORT_ONNX):
+        if args.onnx.suffix.lower() != ".onnx" or not args.onnx.is_file():
+            p.error(f"--onnx {args.onnx}: no such .onnx file")
+        args.onnx = args.onnx.resolve()
+    if args.no_torch and args.onnx is None:
+        p.error("--no-torch needs --onnx (nothing left to time)")
     args.durations = list(dict.fromkeys(args.durations))
     args.workers = list(dict.fromkeys(args.workers))
     args.threads = list(dict.fromkeys(args.threads))
@@ -199,6 +217,23 @@ def thread_label(setting: str) -> str:
     return f"OMP={setting}"
 
 
+def ort_threads(setting: str) -> str:
+    """Intra-op threads of onnxruntime sessions (DNSMOS worker, .onnx checkpoints) under this setting."""
+    omp = thread_env(setting).get("OMP_NUM_THREADS", "")
+    return f"ort {int(omp)}" if omp.isdigit() else "ort auto"
+
+
+def export_onnx(checkpoint: Path, output: Path) -> Path:
+    """Export ``checkpoint`` (verified) with ``python -m quality.export``; untimed."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "quality.export", "--checkpoint", str(checkpoint), "--output",
+                           str(output)], cwd=REPO_ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RunFailed(f"export of {checkpoint} failed:\n{proc.stderr.strip()}")
+    log(f"exported {checkpoint.name} to {output} in {time.perf_counter() - start:.1f} s (untimed)")
+    return output
+
+
 def probe_torch_threads(setting: str) -> str:
     """Intra-op threads torch picks in a fresh process under this setting (untimed)."""
     code = "import torch; print(torch.get_num_threads())"
@@ -206,8 +241,8 @@ def probe_torch_threads(setting: str) -> str:
     return f"torch {proc.stdout.strip()}" if proc.returncode == 0 else "torch ?"
 
 
-def ours_command(folder: Path, output: Path, workers: int, args: argparse.Namespace) -> list[str]:
-    cmd = [sys.executable, str(PREDICT_SCRIPT), str(folder), "--checkpoint", str(args.checkpoint),
+def ours_command(folder: Path, output: Path, workers: int, args: argparse.Namespace, checkpoint: Path) -> list[str]:
+    cmd = [sys.executable, str(PREDICT_SCRIPT), str(folder), "--checkpoint", str(checkpoint),
            "--workers", str(workers), "--output", str(output), "--no-progress"]
     if args.batch_size is not None:
         cmd += ["--batch-size", str(args.batch_size)]
@@ -290,6 +325,10 @@ def run(args: argparse.Namespace, work: Path) -> tuple[list[dict[str, Any]], lis
         f"under {work}")
     outputs = work / "outputs"
     outputs.mkdir(parents=True, exist_ok=True)
+    checkpoints = {} if args.no_torch else {OURS: args.checkpoint}
+    if args.onnx is not None:
+        checkpoints[OURS_ONNX] = (export_onnx(args.checkpoint, work / f"{args.checkpoint.stem}.onnx")
+                                  if args.onnx == EXPORT_ONNX else args.onnx)
 
     use_dnsmos = not args.no_dnsmos
     if use_dnsmos:
@@ -304,26 +343,30 @@ def run(args: argparse.Namespace, work: Path) -> tuple[list[dict[str, Any]], lis
     configs: list[tuple[str, float, int, str]] = []
     for setting in args.threads:
         for duration in args.durations:
-            configs += [("ours", duration, w, setting) for w in args.workers]
+            configs += [(system, duration, w, setting) for system in checkpoints for w in args.workers]
             if use_dnsmos:
                 configs.append(("dnsmos", duration, 1, setting))
     compute_threads = {}
     for setting in args.threads:
         torch_threads = probe_torch_threads(setting)
-        compute_threads[("ours", setting)] = torch_threads
-        omp = thread_env(setting).get("OMP_NUM_THREADS", "")  # what the DNSMOS worker will see
-        compute_threads[("dnsmos", setting)] = f"ort {int(omp)}" if omp.isdigit() else "ort auto"
+        compute_threads[(OURS, setting)] = torch_threads
+        compute_threads[(OURS_ONNX, setting)] = compute_threads[("dnsmos", setting)] = ort_threads(setting)
         log(f"threads {thread_label(setting)}: {torch_threads} intra-op threads in a fresh process")
 
     def command(system: str, folder: Path, output: Path, workers: int) -> list[str]:
-        return ours_command(folder, output, workers, args) if system == "ours" else dnsmos_command(folder, output)
+        if system in checkpoints:
+            return ours_command(folder, output, workers, args, checkpoints[system])
+        return dnsmos_command(folder, output)
 
     def score_column(system: str) -> str:
-        return "mos" if system == "ours" else "ovrl_mos"
+        return "mos" if system in checkpoints else "ovrl_mos"
+
+    def file_tag(system: str) -> str:
+        return {OURS: "ours", OURS_ONNX: "ours_onnx"}.get(system, system)
 
     # warm-up: one untimed one-file run per system (also checks that each command works at all)
-    for system in ["ours", "dnsmos"] if use_dnsmos else ["ours"]:
-        output = outputs / f"warmup_{system}.csv"
+    for system in [*checkpoints, "dnsmos"] if use_dnsmos else list(checkpoints):
+        output = outputs / f"warmup_{file_tag(system)}.csv"
         wall = timed_run(command(system, warm_folder, output, 1), thread_env(args.threads[0]), output,
                          warm_paths, score_column(system), None)
         log(f"warm-up {system}: one 3 s file in {wall:.2f} s (untimed)")
@@ -333,11 +376,11 @@ def run(args: argparse.Namespace, work: Path) -> tuple[list[dict[str, Any]], lis
         for config in configs:
             system, duration, workers, setting = config
             folder, paths, _ = folders[duration]
-            output = outputs / f"{system}_{duration:g}s_w{workers}_t{setting}.csv"
+            output = outputs / f"{file_tag(system)}_{duration:g}s_w{workers}_t{setting}.csv"
             wall = timed_run(command(system, folder, output, workers), thread_env(setting), output, paths,
-                             score_column(system), duration if system == "ours" else None)
+                             score_column(system), duration if system in checkpoints else None)
             times[config].append(wall)
-            log(f"[{rep + 1}/{args.repeats}] {system:6s} {duration:g} s x {len(paths)} files, workers {workers}, "
+            log(f"[{rep + 1}/{args.repeats}] {system:11s} {duration:g} s x {len(paths)} files, workers {workers}, "
                 f"{thread_label(setting)}: {wall:.2f} s ({folders[duration][2] / wall:.0f}x real time)")
 
     rows = []
@@ -361,8 +404,9 @@ def run(args: argparse.Namespace, work: Path) -> tuple[list[dict[str, Any]], lis
             "x_realtime": round(seconds / wall, 1),
             "rtf": round(wall / seconds, 6),
             "files_per_s": round(len(paths) / wall, 2),
-            "batch_size": (args.batch_size or "cli default") if system == "ours" else "",
-            "checkpoint": str(args.checkpoint) if system == "ours" else "speechmos dnsmos (sig_bak_ovr + p808)",
+            "batch_size": (args.batch_size or "cli default") if system in checkpoints else "",
+            "checkpoint": (str(checkpoints[system]) if system in checkpoints
+                           else "speechmos dnsmos (sig_bak_ovr + p808)"),
             "cpus": os.cpu_count(),
             "load_avg_start": load_start,
             "command": " ".join(command(system, Path("FOLDER"), Path("OUT.csv"), workers)),
@@ -408,12 +452,13 @@ def main(argv: list[str] | None = None) -> int:
     print(format_markdown(rows))
     for note in notes:
         print(f"\n{note}")
-    goal = [r for r in rows if r["system"] == "ours" and r["duration_s"] == 8.0]
-    if goal:
-        best = max(goal, key=lambda r: r["x_realtime"])
-        print(f"\n8 s files, fastest configuration: {best['x_realtime']:.0f}x real time "
-              f"(workers {best['workers']}, {best['threads']}); goal: at least 200x, process start-up "
-              f"included (measured here, not asserted)")
+    for system in (OURS, OURS_ONNX):
+        goal = [r for r in rows if r["system"] == system and r["duration_s"] == 8.0]
+        if goal:
+            best = max(goal, key=lambda r: r["x_realtime"])
+            print(f"\n{system}, 8 s files, fastest configuration: {best['x_realtime']:.0f}x real time "
+                  f"(workers {best['workers']}, {best['threads']}); goal: at least 200x, process start-up "
+                  f"included (measured here, not asserted)")
     return 0
 
 

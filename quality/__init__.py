@@ -22,6 +22,8 @@ _EXPORTS = {
     "Predictor": "predict",
     "Prediction": "predict",
     "load_predictor": "predict",
+    "QualityLoss": "quality_loss",
+    "GradientReversal": "grl",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from .errors import CheckpointError  # defined without torch, importable from here as before
 from .fileio import atomic_write
 from .models import QualityModel, build_model
 
@@ -14,26 +15,27 @@ FORMAT = "quality-model"
 FORMAT_VERSION = 1
 
 
-class CheckpointError(ValueError):
-    """A file that is not a usable ``model.pt``; the message names the file and the reason."""
-
-
-def save_model(path: str | os.PathLike, model: QualityModel, metadata: dict[str, Any] | None = None) -> Path:
-    """Write ``model`` (weights + ``model.config``) and plain-data ``metadata`` atomically."""
-    if not model.config.get("name"):
-        raise ValueError("model has no registry config; build it with quality.build_model")
+def write_weights(path: str | os.PathLike, fmt: str, module: torch.nn.Module,
+                  metadata: dict[str, Any] | None = None) -> Path:
+    """Write ``module``'s weights, its ``config`` (plain data) and ``metadata`` under header
+    ``fmt`` atomically -- the one on-disk layout of every ``model.pt`` (quality models, enhancers)."""
+    config = getattr(module, "config", None) or {}
+    if not config.get("name"):
+        raise ValueError("model has no registry config; build it with its registry's build function")
     payload = {
-        "format": FORMAT,
+        "format": fmt,
         "format_version": FORMAT_VERSION,
-        "config": model.config,
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "config": config,
+        "state_dict": {k: v.detach().cpu() for k, v in module.state_dict().items()},
         "metadata": metadata or {},
     }
     return atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
-def load_model(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> tuple[QualityModel, dict[str, Any]]:
-    """Load a ``model.pt`` with ``weights_only=True``; returns ``(model in eval mode, metadata)``."""
+def read_weights(path: str | os.PathLike, fmt: str,
+                 map_location: str | torch.device = "cpu") -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Read a file written by :func:`write_weights` with ``weights_only=True``; returns
+    ``(config, state_dict, metadata)`` or raises :class:`CheckpointError` naming the file."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
@@ -41,9 +43,20 @@ def load_model(path: str | os.PathLike, map_location: str | torch.device = "cpu"
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # torch raises many types for a bad file
         raise CheckpointError(f"{path}: not a loadable checkpoint ({err})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not a quality model file (no '{FORMAT}' header)")
-    config = dict(payload["config"])
+    if not isinstance(payload, dict) or payload.get("format") != fmt:
+        found = payload.get("format") if isinstance(payload, dict) else None
+        raise CheckpointError(f"{path}: not a {fmt} file (header {found!r})")
+    return dict(payload["config"]), payload["state_dict"], dict(payload.get("metadata", {}))
+
+
+def save_model(path: str | os.PathLike, model: QualityModel, metadata: dict[str, Any] | None = None) -> Path:
+    """Write ``model`` (weights + ``model.config``) and plain-data ``metadata`` atomically."""
+    return write_weights(path, FORMAT, model, metadata)
+
+
+def load_model(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> tuple[QualityModel, dict[str, Any]]:
+    """Load a ``model.pt`` with ``weights_only=True``; returns ``(model in eval mode, metadata)``."""
+    config, state, metadata = read_weights(path, FORMAT, map_location)
     model = build_model(config.pop("name"), **config)
-    model.load_state_dict(payload["state_dict"])
-    return model.eval(), dict(payload.get("metadata", {}))
+    model.load_state_dict(state)
+    return model.eval(), metadata

@@ -26,7 +26,6 @@ temporary name, verified, then renamed).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -48,6 +47,7 @@ from .onnx_backend import (
     INPUT_NAMES,
     ONNX_FORMAT,
     ONNX_FORMAT_VERSION,
+    file_sha256,
     import_onnxruntime,
     make_session,
     parse_metadata,
@@ -271,15 +271,6 @@ def export_onnx(
         return atomic_write(path, write)
     finally:
         model.train(was_training)
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def export_checkpoint(

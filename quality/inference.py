@@ -1,13 +1,19 @@
-"""Batched scoring of in-memory waveforms with a quality model."""
+"""Batched scoring of in-memory waveforms with a quality model.
+
+torch is imported only when a PyTorch model is scored: :func:`length_sorted_batches` is shared with
+the torch-free ONNX backend (:mod:`quality.onnx_backend`).
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from .audio import SAMPLE_RATE
-from .models import QualityModel
+
+if TYPE_CHECKING:
+    from .models import QualityModel
 
 
 def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[int]]:
@@ -17,7 +23,6 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> Iterator[l
         yield order[start : start + batch_size]
 
 
-@torch.inference_mode()
 def score_waveforms(
     model: QualityModel, waves: Sequence[np.ndarray], batch_size: int = 8
 ) -> tuple[np.ndarray, list[np.ndarray], dict[str, np.ndarray]]:
@@ -27,6 +32,8 @@ def score_waveforms(
     Scores do not depend on ``batch_size`` or order: batches are zero-padded and every model
     masks its padding.
     """
+    import torch
+
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     model.eval()
@@ -34,18 +41,19 @@ def score_waveforms(
     scores = np.zeros(len(waves), dtype=np.float64)
     frames: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(waves)
     heads = {name: np.zeros(len(waves), dtype=np.float64) for name in model.head_ranges}
-    for batch in length_sorted_batches([len(w) for w in waves], batch_size):
-        lengths = torch.tensor([len(waves[i]) for i in batch], dtype=torch.long)
-        wav = torch.zeros(len(batch), int(lengths.max()))
-        for row, i in enumerate(batch):
-            wav[row, : len(waves[i])] = torch.from_numpy(np.asarray(waves[i], dtype=np.float32))
-        out = model(wav.to(device), lengths.to(device))
-        valid = out.frame_mask.sum(1).cpu()
-        for row, i in enumerate(batch):
-            scores[i] = float(out.utterance_score[row])
-            frames[i] = out.frame_scores[row, : int(valid[row])].float().cpu().numpy()
-            for name, values in out.heads.items():
-                heads[name][i] = float(values[row])
+    with torch.inference_mode():
+        for batch in length_sorted_batches([len(w) for w in waves], batch_size):
+            lengths = torch.tensor([len(waves[i]) for i in batch], dtype=torch.long)
+            wav = torch.zeros(len(batch), int(lengths.max()))
+            for row, i in enumerate(batch):
+                wav[row, : len(waves[i])] = torch.from_numpy(np.asarray(waves[i], dtype=np.float32))
+            out = model(wav.to(device), lengths.to(device))
+            valid = out.frame_mask.sum(1).cpu()
+            for row, i in enumerate(batch):
+                scores[i] = float(out.utterance_score[row])
+                frames[i] = out.frame_scores[row, : int(valid[row])].float().cpu().numpy()
+                for name, values in out.heads.items():
+                    heads[name][i] = float(values[row])
     return scores, frames, heads
 
 

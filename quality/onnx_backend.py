@@ -13,10 +13,12 @@ The file's interface (written by :func:`quality.export.export_onnx`):
   ``frame_lengths`` int64 ``(batch,)`` (valid frames of each row);
 - ``metadata_props`` as read by :func:`parse_metadata`.
 
-Only numpy and onnxruntime are needed to run such a file; this module adds the batching.
+Only numpy and onnxruntime are needed to run such a file; this module adds the batching and
+imports neither torch nor onnx.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -51,18 +53,23 @@ def default_threads() -> int | None:
     return int(value) if value.isdigit() and int(value) > 0 else None
 
 
+def check_threads(threads: int | None) -> None:
+    """ValueError unless ``threads`` (intra-op threads) is None or at least 1."""
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+
+
 def make_session(model: str | os.PathLike | bytes, threads: int | None = None):
     """A CPU ``onnxruntime.InferenceSession`` for a file or serialized model.
 
     ``threads``: intra-op threads; None -> :func:`default_threads`, and onnxruntime's own choice
     (one per physical core) when that is None too. Inter-op parallelism is off (one thread).
     """
+    check_threads(threads)
     ort = import_onnxruntime()
     options = ort.SessionOptions()
     threads = threads if threads is not None else default_threads()
     if threads is not None:
-        if threads < 1:
-            raise ValueError(f"threads must be at least 1, got {threads}")
         options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only
@@ -94,6 +101,15 @@ def parse_metadata(props: dict[str, str]) -> dict[str, Any]:
         raise ValueError(f"ONNX export format {meta['format_version']} is newer than this library reads "
                          f"({ONNX_FORMAT_VERSION}); update quality")
     return meta
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's bytes (an export's ``checkpoint_sha256``)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def pad_batch(waves: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

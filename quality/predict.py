@@ -4,24 +4,32 @@ Recordings of any rate, channel count and length are scored at 16 kHz. Files lon
 ``window_seconds`` are scored in equal windows (streamed from disk, so memory stays bounded) and
 aggregated with frame-count weights, which for frame-averaging models equals the mean over all
 frames. Scores do not depend on batch size or on which other files are scored alongside.
+
+torch is imported only where a model runs in or comes from PyTorch: scoring a ``.onnx`` export,
+or a ``model.pt`` with ``backend="onnx"`` whose verified export is cached, needs only numpy,
+soundfile and onnxruntime, which keeps ``predict-mos`` start-up short.
 """
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from .audio import SAMPLE_RATE, AudioError, ChannelMode, audio_info, iter_audio_windows, load_audio, prepare_audio
-from .checkpoint import CheckpointError, load_model
-from .inference import TorchBackend
-from .models import QualityModel
+from .errors import CheckpointError
+
+if TYPE_CHECKING:  # torch is imported only by the torch backend
+    import torch
+
+    from .models import QualityModel
+    from .onnx_backend import OnnxBackend
 
 CHECKPOINT_ENV = "QUALITY_CHECKPOINT"
 DEFAULT_WINDOW_SECONDS = 20.0
@@ -81,7 +89,12 @@ class Predictor:
     ) -> None:
         if window_seconds < 1.0:
             raise ValueError(f"window_seconds must be at least 1 s, got {window_seconds}")
-        self.backend = TorchBackend(backend) if isinstance(backend, QualityModel) else backend
+        models = sys.modules.get(f"{__package__}.models")  # a QualityModel exists only once this is loaded
+        if models is not None and isinstance(backend, models.QualityModel):
+            from .inference import TorchBackend
+
+            backend = TorchBackend(backend)
+        self.backend = backend
         self.metadata = metadata or {}
         self.batch_size = batch_size
         self.window_seconds = window_seconds
@@ -175,7 +188,8 @@ class Predictor:
             if sample_rate is None:
                 raise ValueError("sample_rate is required when scoring an array")
             array = path_or_array
-            if isinstance(array, torch.Tensor):
+            loaded_torch = sys.modules.get("torch")  # a torch.Tensor exists only once torch is loaded
+            if loaded_torch is not None and isinstance(array, loaded_torch.Tensor):
                 array = array.detach().cpu().numpy()
             array = np.asarray(array)
             audio = prepare_audio(array, sample_rate, channels=channels)
@@ -249,32 +263,69 @@ def onnx_cache_dir() -> Path:
     return folder
 
 
-def cached_onnx(checkpoint: Path, threads: int | None = None) -> Path:
-    """A verified ONNX export of ``checkpoint``, exported once and reused while the ``.pt`` is unchanged.
+def open_onnx(path: Path, threads: int | None = None) -> OnnxBackend:
+    """An :class:`~quality.onnx_backend.OnnxBackend` on ``path``; :class:`CheckpointError` (naming the
+    file) when it is missing, unloadable or not a quality export. Needs neither torch nor onnx."""
+    from .onnx_backend import OnnxBackend
 
-    Reused: ``<stem>.onnx`` beside the checkpoint or ``<cache>/<stem>-<sha256[:16]>.onnx`` (see
-    :func:`onnx_cache_dir`), if it was verified and records this checkpoint's SHA-256 and this
-    library version (``python -m quality.export --checkpoint model.pt`` writes such a ``model.onnx``).
-    Otherwise the checkpoint is exported (and verified) into the cache.
+    try:
+        return OnnxBackend(path, threads=threads)
+    except ValueError as err:  # not a quality export; the message names the file
+        raise CheckpointError(str(err)) from None
+    except ImportError:
+        raise
+    except Exception as err:  # onnxruntime's own exception types for an unloadable file
+        raise CheckpointError(f"{path}: not a loadable ONNX model ({err})") from None
+
+
+def find_cached_onnx(checkpoint: Path, threads: int | None = None) -> OnnxBackend | None:
+    """An :class:`~quality.onnx_backend.OnnxBackend` on an existing verified ONNX export of
+    ``checkpoint``, or None when there is none.
+
+    Looked for: ``<stem>.onnx`` beside the checkpoint, then ``<cache>/<stem>-<sha256[:16]>.onnx``
+    (see :func:`onnx_cache_dir`); used only if it was verified and records this checkpoint's
+    SHA-256 and this library version (``python -m quality.export --checkpoint model.pt`` writes such
+    a ``model.onnx``). Its metadata is read by onnxruntime when the file is opened: no torch needed.
     """
     from . import __version__
-    from .export import export_checkpoint, file_sha256, read_metadata
-    from .onnx_backend import ONNX_FORMAT_VERSION
+    from .onnx_backend import ONNX_FORMAT_VERSION, file_sha256
 
     sha = file_sha256(checkpoint)
-    cached = onnx_cache_dir() / f"{checkpoint.stem}-{sha[:16]}.onnx"
-    for candidate in (checkpoint.with_suffix(".onnx"), cached):
-        try:
-            meta = read_metadata(candidate)
-        except ImportError:
-            raise
-        except Exception:  # missing, unreadable or not ours: not a usable cache entry
+    for candidate in (checkpoint.with_suffix(".onnx"), _cache_entry(checkpoint, sha)):
+        if not candidate.is_file():
             continue
+        try:
+            scorer = open_onnx(candidate, threads)
+        except CheckpointError:  # unreadable or not ours: not a usable cache entry
+            continue
+        meta = scorer.metadata
         verified = not meta.get("verification", {"skipped": True}).get("skipped", False)
         if verified and (meta.get("checkpoint_sha256"), meta.get("quality_version"), meta.get("format_version")) == (
                 sha, __version__, ONNX_FORMAT_VERSION):
-            return candidate
-    return export_checkpoint(checkpoint, cached, threads=threads)
+            return scorer
+    return None
+
+
+def _cache_entry(checkpoint: Path, sha: str) -> Path:
+    return onnx_cache_dir() / f"{checkpoint.stem}-{sha[:16]}.onnx"
+
+
+def cached_onnx(checkpoint: Path, threads: int | None = None) -> OnnxBackend:
+    """:func:`find_cached_onnx`, or else export ``checkpoint`` (verified) into the cache and open that."""
+    scorer = find_cached_onnx(checkpoint, threads)
+    if scorer is not None:
+        return scorer
+    from .export import export_checkpoint  # torch: only when there is no usable export
+    from .onnx_backend import file_sha256
+
+    target = _cache_entry(checkpoint, file_sha256(checkpoint))
+    return open_onnx(export_checkpoint(checkpoint, target, threads=threads), threads)
+
+
+def _have_onnxruntime() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 def load_predictor(
@@ -287,19 +338,23 @@ def load_predictor(
     """A :class:`Predictor` for a ``model.pt`` or a ``.onnx`` export (default: the shipped checkpoint).
 
     ``backend``: ``"torch"`` (PyTorch; ``model.pt`` only), ``"onnx"`` (onnxruntime, same scores
-    within 1e-4), or None: ``"onnx"`` for a ``.onnx`` file, else ``"torch"``. A ``model.pt`` with
-    ``backend="onnx"`` is exported and verified once and the export cached (:func:`cached_onnx`).
+    within 1e-4), or None: ``"onnx"`` for a ``.onnx`` file; for a ``model.pt``, ``"onnx"`` when a
+    verified export of exactly this checkpoint exists (:func:`find_cached_onnx`; the shipped
+    ``checkpoints/default.onnx`` is one) and onnxruntime is installed, else ``"torch"``. A
+    ``model.pt`` with ``backend="onnx"`` is exported and verified once and the export cached
+    (:func:`cached_onnx`). The onnx backend never imports torch (fastest start-up).
     ``threads``: onnxruntime intra-op threads (onnx only; default ``$OMP_NUM_THREADS`` or
     onnxruntime's choice; for torch use ``torch.set_num_threads``). ``options`` go to :class:`Predictor`.
     """
     path = Path(path) if path is not None else default_checkpoint()
     is_onnx = path.suffix.lower() == ".onnx"
+    auto = backend is None
     backend = backend or ("onnx" if is_onnx else "torch")
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if backend == "torch" and is_onnx:
         raise ValueError(f"{path}: an ONNX file is scored with backend 'onnx', not 'torch'")
-    if backend == "torch" and threads is not None:
+    if backend == "torch" and threads is not None and not auto:
         raise ValueError("threads applies to backend 'onnx'; for torch set OMP_NUM_THREADS or torch.set_num_threads")
     if not path.is_file():
         kind = "ONNX model" if is_onnx else "checkpoint"
@@ -307,19 +362,22 @@ def load_predictor(
             f"{path}: no such {kind}; pass a model.pt from train-quality or a .onnx from quality.export, "
             f"or set ${CHECKPOINT_ENV}"
         )
+    if auto and not is_onnx and _have_onnxruntime():
+        scorer = find_cached_onnx(path, threads)  # a verified export of this very checkpoint: same scores
+        if scorer is not None:
+            return _onnx_predictor(scorer, path, options)
     if backend == "torch":
+        from .checkpoint import load_model  # torch: only for the torch backend
+
         model, metadata = load_model(path)
         return Predictor(model, metadata, name=metadata.get("name", path.stem), **options)
-    from .onnx_backend import OnnxBackend
+    from .onnx_backend import check_threads
 
-    onnx_path = path if is_onnx else cached_onnx(path, threads)
-    try:
-        scorer = OnnxBackend(onnx_path, threads=threads)
-    except ValueError as err:  # not a quality export; the message names the file
-        raise CheckpointError(str(err)) from None
-    except ImportError:
-        raise
-    except Exception as err:  # onnxruntime's own exception types for an unloadable file
-        raise CheckpointError(f"{onnx_path}: not a loadable ONNX model ({err})") from None
+    check_threads(threads)  # a bad value, not a bad file
+    scorer = open_onnx(path, threads) if is_onnx else cached_onnx(path, threads)
+    return _onnx_predictor(scorer, path, options)
+
+
+def _onnx_predictor(scorer: OnnxBackend, path: Path, options: dict[str, Any]) -> Predictor:
     metadata = scorer.metadata.get("checkpoint_metadata", {})
     return Predictor(scorer, metadata, name=metadata.get("name", path.stem), **options)

@@ -120,9 +120,8 @@ def write_frames(folder: Path, prediction, index: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .checkpoint import CheckpointError
-    from .export import ExportError
-    from .predict import load_predictor
+    from .errors import CheckpointError
+    from .predict import load_predictor  # imports torch only for a model scored with torch
 
     try:
         if args.batch_size < 1 or args.workers < 1:
@@ -130,7 +129,14 @@ def main(argv: list[str] | None = None) -> int:
         predictor = load_predictor(args.checkpoint, args.backend, batch_size=args.batch_size,
                                    window_seconds=args.window)
         paths = expand_inputs(args.inputs)
-    except (ValueError, CheckpointError, ExportError, ImportError) as err:
+    except (ValueError, CheckpointError, ImportError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except RuntimeError as err:
+        from .export import ExportError  # raised only by an export, which has imported it already
+
+        if not isinstance(err, ExportError):
+            raise
         print(f"error: {err}", file=sys.stderr)
         return 1
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "csv")

@@ -437,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .checkpoint import CheckpointError
+    from .errors import CheckpointError
 
     try:
         if not 0 <= args.port <= 65535:

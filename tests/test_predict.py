@@ -1,5 +1,6 @@
 """predict-mos and the Predictor API: inputs of every kind, bad files, invariance, long files."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +152,95 @@ def test_extra_heads_become_columns(audio_dir, tmp_path, capsys):
     assert 0 <= rows["stoi"].item() <= 1 and -20 <= rows["sisdr"].item() <= 40
     prediction = load_predictor(path).predict(audio_dir / "good0.wav")
     assert prediction.stoi == prediction.heads["stoi"]
+
+
+# ----------------------------------------------------------------------------- torch-free ONNX path
+
+HEAVY = ("torch", "lightning", "pytorch_lightning", "quality.models")  # must not load for a .onnx model
+
+
+def heavy_modules(names) -> list[str]:
+    return sorted(n for n in names if any(n == h or n.startswith(h + ".") for h in HEAVY))
+
+
+def imported_by(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Run ``python -X importtime predict_mos.py ARGS``; the process and every module it imported."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", str(REPO / "predict_mos.py"), *args],
+                          capture_output=True, text=True, env=env)
+    modules = [line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
+    assert "numpy" in modules  # importtime output was parsed
+    return proc, modules
+
+
+@pytest.fixture(scope="module")
+def onnx_file(model_file, tmp_path_factory) -> Path:
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from quality.export import export_checkpoint
+
+    # unverified for speed: the tests below compare its scores with the .pt's
+    return export_checkpoint(model_file, tmp_path_factory.mktemp("onnx") / "model.onnx", verify=False)
+
+
+def test_onnx_predictor_loads_and_scores_without_torch(onnx_file, model_file, audio_dir):
+    wav = audio_dir / "good1.wav"
+    code = (
+        "import json, sys\n"
+        "import soundfile as sf\n"
+        "from quality import load_predictor\n"
+        f"predictor = load_predictor({str(onnx_file)!r}, threads=1)\n"
+        f"audio, sr = sf.read({str(wav)!r}, dtype='float32')\n"
+        f"scores = [predictor.predict({str(wav)!r}).mos, predictor.predict(audio, sample_rate=sr).mos]\n"
+        "print(json.dumps({'scores': scores, 'modules': sorted(sys.modules)}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert "torch" not in result["modules"] and heavy_modules(result["modules"]) == []
+    ref = load_predictor(model_file).predict(wav).mos
+    assert result["scores"] == pytest.approx([ref, ref], abs=1e-4)
+
+
+def test_predict_cli_with_onnx_checkpoint_needs_no_torch(onnx_file, model_file, audio_dir):
+    wav = audio_dir / "nested" / "stereo44k.wav"  # resampled and mixed: the whole audio path, torch-free
+    proc, modules = imported_by("--checkpoint", str(onnx_file), str(wav), "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    assert heavy_modules(modules) == []
+    got = pd.read_csv(pd.io.common.StringIO(proc.stdout))
+    ref = load_predictor(model_file).predict(wav)
+    assert got["mos"].item() == pytest.approx(ref.mos, abs=1e-4)  # the CLI rounds to 4 decimals
+    assert got["duration_s"].item() == pytest.approx(ref.duration_s, abs=1e-3)
+
+
+def test_predict_cli_help_needs_no_torch():
+    proc, modules = imported_by("--help")
+    assert proc.returncode == 0 and "--checkpoint" in proc.stdout
+    assert heavy_modules(modules) == []
+
+
+def test_model_object_and_tensor_input(model_file, audio_dir):
+    from quality import Predictor, load_model
+    from quality.inference import TorchBackend
+
+    model, metadata = load_model(model_file)
+    predictor = Predictor(model, metadata)
+    assert isinstance(predictor.backend, TorchBackend)
+    audio, sr = sf.read(audio_dir / "good0.wav", dtype="float32")
+    from_tensor = predictor.predict(torch.from_numpy(audio), sample_rate=sr)
+    assert from_tensor.mos == predictor.predict(audio, sample_rate=sr).mos
+
+
+def test_backend_onnx_reuses_a_cached_export_without_torch(model_file, audio_dir, tmp_path):
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    env = {**os.environ, "QUALITY_CACHE_DIR": str(tmp_path / "cache")}
+    wav = audio_dir / "good2.wav"
+    args = ("--backend", "onnx", "--checkpoint", str(model_file), str(wav), "--format", "csv")
+    first, _ = imported_by(*args, env=env)  # exports (with torch) into the cache
+    assert first.returncode == 0, first.stderr
+    assert len(list((tmp_path / "cache" / "onnx").glob("model-*.onnx"))) == 1
+    again, modules = imported_by(*args, env=env)  # reuses the export
+    assert again.returncode == 0, again.stderr
+    assert heavy_modules(modules) == [] and again.stdout == first.stdout
+    got = pd.read_csv(pd.io.common.StringIO(again.stdout))
+    assert got["mos"].item() == pytest.approx(load_predictor(model_file).predict(wav).mos, abs=1e-4)

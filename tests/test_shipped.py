@@ -32,3 +32,20 @@ def test_shipped_model_scores_the_examples_within_its_range():
         assert not isinstance(preds, Exception), path
         assert 1.0 <= preds[0].mos <= 4.64
         assert set(preds[0].heads) == {"mos", "stoi", "sisdr"}
+
+
+def test_shipped_onnx_export_is_verified_and_used_by_default():
+    """checkpoints/default.onnx must be a verified export of exactly checkpoints/default.pt (re-export
+    it with ``python -m quality.export`` whenever default.pt changes); the default predictor then
+    runs on onnxruntime, without torch, with the torch backend's scores."""
+    from quality.onnx_backend import OnnxBackend
+    from quality.predict import find_cached_onnx
+
+    assert find_cached_onnx(default_checkpoint()) is not None
+    default = load_predictor()
+    assert isinstance(default.backend, OnnxBackend)
+    torch_predictor = load_predictor(backend="torch")
+    for path in sorted((REPO / "examples").glob("*.flac"))[:2]:
+        a, b = default.predict(path), torch_predictor.predict(path)
+        for head in ("mos", "stoi", "sisdr"):
+            assert abs(a.heads[head] - b.heads[head]) < 1e-4

@@ -40,10 +40,12 @@ def merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load_config(path: str | Path | None) -> dict[str, Any]:
-    """Defaults merged with the YAML file at ``path`` (if any)."""
+def load_config(path: str | Path | None, defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``defaults`` (the quality-model training defaults unless given) merged with the YAML file at
+    ``path`` (if any)."""
+    defaults = DEFAULTS if defaults is None else defaults
     if path is None:
-        return copy.deepcopy(DEFAULTS)
+        return copy.deepcopy(defaults)
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such config file")
@@ -51,7 +53,7 @@ def load_config(path: str | Path | None) -> dict[str, Any]:
         data = yaml.safe_load(fh) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a config must be a YAML mapping")
-    return merge(DEFAULTS, data)
+    return merge(defaults, data)
 
 
 def apply_override(config: dict[str, Any], assignment: str) -> None:

@@ -14,14 +14,12 @@ import argparse
 import os
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ..training.cli import merge_metric_logs, parse_devices, resolve_resume
+from ..training.cli import resolve_resume
 from ..training.config import apply_override, load_config
+from ..training.runner import build_trainer, fit_in_run_folder
 
 RUN_DIR_ENV = "QUALITY_ENHANCER_RUN_DIR"
 QUALITY_LOSS_MODES = ("none", "joint", "grl")
@@ -132,7 +130,6 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     import lightning as L
     import torch
     from lightning.pytorch.callbacks import ModelCheckpoint
-    from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
     from lightning.pytorch.utilities import CombinedLoader
     from torch.utils.data import DataLoader, RandomSampler
 
@@ -186,39 +183,17 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     task = EnhancementTask(config["enhancer"], config["loss"], config["lr"], config["weight_decay"], quality, judge)
     best = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor="val_loss", mode="min",
                            save_top_k=1, save_last=True, enable_version_counter=False)
-    max_time = timedelta(minutes=config["max_minutes"]) if config.get("max_minutes") else None
-    devices = parse_devices(str(args.devices))
-    distributed = args.num_nodes > 1 or (isinstance(devices, int) and devices > 1) or isinstance(devices, list)
-    trainer = L.Trainer(
-        max_epochs=config["max_epochs"], max_steps=config["max_steps"], max_time=max_time,
-        accelerator=args.accelerator, devices=devices, num_nodes=args.num_nodes,
-        strategy="ddp" if distributed else "auto", precision=args.precision,
-        gradient_clip_val=config["gradient_clip"] or None, callbacks=[best],
-        logger=[CSVLogger(run_dir, name="logs"), TensorBoardLogger(run_dir, name="tensorboard", version="")],
-        log_every_n_steps=max(1, min(50, config["epoch_size"] // config["batch_size"])), default_root_dir=run_dir,
-        enable_model_summary=False,
-    )
+    trainer = build_trainer(run_dir, args, [best], max_epochs=config["max_epochs"], max_minutes=config.get("max_minutes"),
+                            log_every=min(50, config["epoch_size"] // config["batch_size"]),
+                            max_steps=config["max_steps"], gradient_clip_val=config["gradient_clip"] or None)
     if trainer.is_global_zero:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        with open(run_dir / "config.yaml", "w") as fh:
-            yaml.safe_dump(config, fh, sort_keys=False)
         print(f"run folder: {run_dir}", file=sys.stderr)
         for name, source in splits.items():
             print(f"{name}: {source.describe()}", file=sys.stderr)
-    previous = os.environ.get(RUN_DIR_ENV)
-    os.environ[RUN_DIR_ENV] = str(run_dir)  # DDP child processes re-run this command: same folder
-    try:
-        trainer.fit(task, train_loader, valid_loader, ckpt_path=ckpt_path, weights_only=True)
-    finally:
-        if previous is None:
-            os.environ.pop(RUN_DIR_ENV, None)
-    if not trainer.is_global_zero:
+    best_path = fit_in_run_folder(trainer, task, train_loader, valid_loader, run_dir, config, ckpt_path, best,
+                                  RUN_DIR_ENV)
+    if best_path is None:  # not rank 0
         return {}
-    merge_metric_logs(run_dir)
-
-    best_path = Path(best.best_model_path or run_dir / "checkpoints" / "best.ckpt")
-    if not best_path.is_file():
-        best_path = run_dir / "checkpoints" / "best.ckpt"
     task.load_state_dict(torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"])
     scorer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
                        enable_model_summary=False)

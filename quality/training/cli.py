@@ -13,13 +13,12 @@ import argparse
 import os
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from .config import MONITOR_MODES, apply_override, load_config, validate_config
+from .runner import build_trainer, fit_in_run_folder
 
 RUN_DIR_ENV = "QUALITY_RUN_DIR"
 
@@ -100,14 +99,6 @@ def resolve_resume(resume: str) -> tuple[Path, Path]:
     return run_dir, ckpt
 
 
-def parse_devices(text: str) -> int | str | list[int]:
-    if text == "auto":
-        return text
-    if "," in text:
-        return [int(x) for x in text.split(",") if x.strip()]
-    return int(text)
-
-
 def merge_metric_logs(run_dir: Path) -> Path:
     """Join the CSV logs of every session of a run (``logs/version_*``, one per start or resume)
     into ``<run>/metrics.csv``; rows a later session rewrote (same epoch and step) keep the later one."""
@@ -129,7 +120,6 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     import lightning as L
     import torch
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
-    from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
     from torch.utils.data import DataLoader
 
     from ..checkpoint import save_model
@@ -178,36 +168,12 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     best = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=monitor, mode=mode,
                            save_top_k=1, save_last=True, enable_version_counter=False)
     stop = EarlyStopping(monitor=monitor, mode=mode, patience=int(config["early_stopping"].get("patience", 8)))
-    max_time = timedelta(minutes=config["max_minutes"]) if config.get("max_minutes") else None
-    devices = parse_devices(str(args.devices))
-    distributed = args.num_nodes > 1 or (isinstance(devices, int) and devices > 1) or isinstance(devices, list)
-    strategy = "ddp" if args.strategy == "auto" and distributed else args.strategy
-    trainer = L.Trainer(
-        max_epochs=config["max_epochs"], max_time=max_time, accelerator=args.accelerator, devices=devices,
-        num_nodes=args.num_nodes, strategy=strategy, precision=args.precision,
-        callbacks=[best, stop],
-        logger=[CSVLogger(run_dir, name="logs"), TensorBoardLogger(run_dir, name="tensorboard", version="")],
-        log_every_n_steps=max(1, min(50, len(train_loader))), default_root_dir=run_dir,
-        enable_model_summary=False,
-    )
-    if trainer.is_global_zero:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        with open(run_dir / "config.yaml", "w") as fh:
-            yaml.safe_dump(config, fh, sort_keys=False)
-    previous = os.environ.get(RUN_DIR_ENV)
-    os.environ[RUN_DIR_ENV] = str(run_dir)  # DDP child processes re-run this command: same folder
-    try:
-        trainer.fit(task, train_loader, valid_loader, ckpt_path=ckpt_path, weights_only=True)
-    finally:
-        if previous is None:
-            os.environ.pop(RUN_DIR_ENV, None)
-    if not trainer.is_global_zero:
+    trainer = build_trainer(run_dir, args, [best, stop], max_epochs=config["max_epochs"],
+                            max_minutes=config.get("max_minutes"), log_every=min(50, len(train_loader)))
+    best_path = fit_in_run_folder(trainer, task, train_loader, valid_loader, run_dir, config, ckpt_path,
+                                  best, RUN_DIR_ENV)
+    if best_path is None:  # not rank 0
         return {}
-    merge_metric_logs(run_dir)
-
-    best_path = Path(best.best_model_path or run_dir / "checkpoints" / "best.ckpt")
-    if not best_path.is_file():  # a resumed run folder that was moved: its own copy
-        best_path = run_dir / "checkpoints" / "best.ckpt"
     state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
     task.load_state_dict(state)
     model = task.model.cpu().eval()

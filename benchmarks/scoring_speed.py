@@ -5,11 +5,12 @@ The question it answers is the one a user asks: how long does ``predict_mos.py F
 process start-up (Python, torch, checkpoint loading) included? So every measurement is a
 black-box timing of a whole command run as a subprocess:
 
-- ``ours``: ``python predict_mos.py FOLDER --checkpoint M --workers W --output tmp.csv
-  --no-progress`` (``--batch-size`` passed on only when given here), for every duration in
+- ``ours``: ``python predict_mos.py FOLDER --checkpoint M --backend torch --workers W --output tmp.csv
+  --no-progress`` (PyTorch) (``--batch-size`` passed on only when given here), for every duration in
   ``--durations`` and every ``W`` in ``--workers``;
 - ``ours (onnx)``, with ``--onnx``: the same command with ``--checkpoint M.onnx``, an ONNX export
-  scored by onnxruntime without importing torch (the fastest start-up). ``--onnx FILE`` times that
+  scored by onnxruntime without importing torch (the fastest start-up; what plain
+  ``predict_mos.py FOLDER`` does with the shipped ``checkpoints/default.onnx``). ``--onnx FILE`` times that
   export; ``--onnx`` alone exports ``--checkpoint`` once (verified, untimed) into the temporary
   folder with ``python -m quality.export``. ``--no-torch`` leaves out the ``ours`` rows;
 - ``dnsmos``: the same files scored one by one with ``speechmos.dnsmos.run(path, 16000)`` (the
@@ -244,6 +245,8 @@ def probe_torch_threads(setting: str) -> str:
 def ours_command(folder: Path, output: Path, workers: int, args: argparse.Namespace, checkpoint: Path) -> list[str]:
     cmd = [sys.executable, str(PREDICT_SCRIPT), str(folder), "--checkpoint", str(checkpoint),
            "--workers", str(workers), "--output", str(output), "--no-progress"]
+    if checkpoint.suffix.lower() != ".onnx":  # a verified .onnx beside a .pt would otherwise be used
+        cmd += ["--backend", "torch"]
     if args.batch_size is not None:
         cmd += ["--batch-size", str(args.batch_size)]
     return cmd

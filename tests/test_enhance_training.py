@@ -95,12 +95,12 @@ def fixed_mixtures(n: int = 2, seconds: float = 1.0):
     return torch.from_numpy(clean + noise), torch.from_numpy(clean)
 
 
-@pytest.mark.parametrize("mode", ["none", "joint", "grl"])
+@pytest.mark.parametrize("mode", ["joint", "grl"])  # mode none: tests/test_enhance_models.py
 def test_tiny_enhancer_overfits_with_each_quality_loss_mode(mode, quality_checkpoint):
     torch.manual_seed(0)
     mix, clean = fixed_mixtures()
     enhancer = build_enhancer("dpcrn", **TINY)
-    quality = None if mode == "none" else QualityLoss(quality_checkpoint, mode=mode, weight=0.1, reference_metric=None)
+    quality = QualityLoss(quality_checkpoint, mode=mode, weight=0.1, reference_metric=None)
     params = list(enhancer.parameters()) + (list(quality.model.parameters()) if mode == "grl" else [])
     opt = torch.optim.Adam(params, lr=3e-3)
     with torch.no_grad():
@@ -109,9 +109,7 @@ def test_tiny_enhancer_overfits_with_each_quality_loss_mode(mode, quality_checkp
     for _ in range(40):
         opt.zero_grad()
         est = enhancer(mix)
-        loss = neg_si_snr_loss(est, clean)
-        if quality is not None:
-            loss = loss + quality(est)
+        loss = neg_si_snr_loss(est, clean) + quality(est)
         loss.backward()
         opt.step()
     with torch.no_grad():

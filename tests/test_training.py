@@ -68,6 +68,22 @@ def test_resume_continues_from_saved_epoch(snr_lists, tmp_path):
     assert load_model(folder / "model.pt")[1]["epochs_trained"] == 4
 
 
+def test_init_starts_a_new_run_from_given_weights(trained, snr_lists, tmp_path, capsys):
+    train, valid = snr_lists
+    args = ["--model", "hasanet", "--train", str(train), "--valid", str(valid), "--out", str(tmp_path), *SMALL]
+    # zero epochs of training: the new run's model.pt holds exactly the initial weights
+    assert train_main([*args, "--init", str(trained / "model.pt"), "--max-epochs", "1", "--lr", "1e-12"]) == 0
+    start, _ = load_model(trained / "model.pt")
+    tuned, meta = load_model(run_folder(tmp_path) / "model.pt")
+    assert meta["train_config"]["init"] == str(trained / "model.pt")
+    for (name, a), b in zip(start.state_dict().items(), tuned.state_dict().values()):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=0, msg=name)
+    other = tmp_path / "other"
+    assert train_main([*args, "--out", str(other), "--init", str(trained / "model.pt"),
+                       "--set", "model.lstm_hidden=16", "--max-epochs", "1"]) == 1
+    assert "do not fit" in capsys.readouterr().err
+
+
 def test_resume_errors_are_clear(tmp_path, capsys):
     assert train_main(["--resume", str(tmp_path)]) == 1
     assert "no checkpoint to resume from" in capsys.readouterr().err

@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tag", help="run-folder prefix (default: config tag or model name)")
     p.add_argument("--run-name", help="exact run-folder name (multi-node: give every node the same)")
     p.add_argument("--resume", help="run folder or Lightning .ckpt to continue from")
+    p.add_argument("--init", metavar="MODEL.pt",
+                   help="start a new run from these weights (fine-tuning; the model config must match)")
     p.add_argument("--accelerator", default="auto", help="Lightning accelerator: auto, cpu, gpu, ...")
     p.add_argument("--devices", default="1", help="devices per node (int, list or 'auto'); >1 uses DDP")
     p.add_argument("--num-nodes", type=int, default=1)
@@ -97,6 +99,17 @@ def resolve_resume(resume: str) -> tuple[Path, Path]:
     if not (run_dir / "config.yaml").is_file():
         raise ValueError(f"{run_dir}: not a run folder (no config.yaml)")
     return run_dir, ckpt
+
+
+def init_weights(model: Any, path: str | Path) -> None:
+    """Copy the weights of ``model.pt`` at ``path`` into ``model``; ValueError when they do not fit."""
+    from ..checkpoint import load_model
+
+    source, _ = load_model(path)
+    try:
+        model.load_state_dict(source.state_dict())
+    except RuntimeError as err:
+        raise ValueError(f"{path}: weights do not fit the configured model ({str(err).splitlines()[0]})") from None
 
 
 def merge_metric_logs(run_dir: Path) -> Path:
@@ -163,6 +176,9 @@ def train(args: argparse.Namespace) -> dict[str, float]:
 
     task = QualityTask(config["model"], config["loss"], config["optimizer"], config["lr"], config["weight_decay"],
                        config.get("lr_scheduler"))
+    if args.init and not args.resume:
+        init_weights(task.model, args.init)
+        config["init"] = str(args.init)
     monitor = config["early_stopping"].get("monitor", "val_lcc")
     mode = MONITOR_MODES[monitor]
     best = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=monitor, mode=mode,

@@ -74,9 +74,18 @@ def score_system(pairs: list[tuple[np.ndarray, np.ndarray]], outputs: list[np.nd
     return {m: float(np.nanmean([r[m] for r in rows])) for m in METRICS}
 
 
+def markdown(results: list[dict[str, Any]]) -> str:
+    """The results as a markdown table (SI-SDR with 2 decimals, the rest with 3)."""
+    rows = [[r["set"], r["system"], str(r["files"]),
+             *(f"{float(r[m]):.2f}" if m == "sisdr" else f"{float(r[m]):.3f}" for m in METRICS)] for r in results]
+    header = ["set", "system", "files", *(HEADERS[m] for m in METRICS)]
+    return common.markdown_table(header, rows, "llr" + "r" * len(METRICS))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--models", nargs="+", required=True, metavar="NAME=MODEL.pt", help="enhancer checkpoints")
+    p.add_argument("--models", nargs="+", metavar="NAME=MODEL.pt", help="enhancer checkpoints (required unless --render)")
+    p.add_argument("--render", metavar="CSV", help="only print the markdown table of an earlier run's --out CSV")
     p.add_argument("--num-mixtures", type=common.positive_int, default=150)
     p.add_argument("--seconds", type=common.positive_float, default=6.0, help="longest test mixture (s)")
     p.add_argument("--seed", type=int, default=1234, help="seed of the test mixtures")
@@ -90,7 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.render:
+        import csv
+
+        with open(args.render, newline="") as fh:
+            print(markdown(list(csv.DictReader(fh))))
+        return 0
+    if not args.models:
+        parser.error("--models is required (or --render CSV)")
     import torch
     from tqdm import tqdm
 
@@ -120,13 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             common.log(f"scoring {set_name}/{name}")
             results.append({"set": set_name, "system": name, "files": len(pairs),
                             **score_system(pairs, outputs, predictor, dnsmos)})
-    fields = ["set", "system", "files", *METRICS]
     if args.out:
-        common.write_csv(Path(args.out), results, fields)
+        common.write_csv(Path(args.out), results, ["set", "system", "files", *METRICS])
     if args.markdown:
-        rows = [[r["set"], r["system"], str(r["files"]), *(f"{r[m]:.3f}" if m != "sisdr" else f"{r[m]:.2f}" for m in METRICS)]
-                for r in results]
-        print(common.markdown_table(["set", "system", "files", *(HEADERS[m] for m in METRICS)], rows, "lllrrrrrrr"))
+        print(markdown(results))
     return 0
 
 

@@ -354,8 +354,6 @@ def load_predictor(
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if backend == "torch" and is_onnx:
         raise ValueError(f"{path}: an ONNX file is scored with backend 'onnx', not 'torch'")
-    if backend == "torch" and threads is not None and not auto:
-        raise ValueError("threads applies to backend 'onnx'; for torch set OMP_NUM_THREADS or torch.set_num_threads")
     if not path.is_file():
         kind = "ONNX model" if is_onnx else "checkpoint"
         raise CheckpointError(
@@ -366,6 +364,8 @@ def load_predictor(
         scorer = find_cached_onnx(path, threads)  # a verified export of this very checkpoint: same scores
         if scorer is not None:
             return _onnx_predictor(scorer, path, options)
+    if backend == "torch" and threads is not None:
+        raise ValueError("threads applies to backend 'onnx'; for torch set OMP_NUM_THREADS or torch.set_num_threads")
     if backend == "torch":
         from .checkpoint import load_model  # torch: only for the torch backend
 

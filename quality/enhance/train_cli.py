@@ -19,7 +19,7 @@ from typing import Any
 
 from ..training.cli import resolve_resume
 from ..training.config import apply_override, load_config
-from ..training.runner import build_trainer, fit_in_run_folder
+from ..training.runner import build_trainer, fit_in_run_folder, run_cli
 
 RUN_DIR_ENV = "QUALITY_ENHANCER_RUN_DIR"
 QUALITY_LOSS_MODES = ("none", "joint", "grl")
@@ -215,10 +215,4 @@ def train(args: argparse.Namespace) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        train(args)
-    except (ValueError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_cli(build_parser, train, argv)

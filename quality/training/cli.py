@@ -18,7 +18,7 @@ from typing import Any
 
 
 from .config import MONITOR_MODES, apply_override, load_config, validate_config
-from .runner import build_trainer, fit_in_run_folder
+from .runner import build_trainer, fit_in_run_folder, run_cli
 
 RUN_DIR_ENV = "QUALITY_RUN_DIR"
 
@@ -212,10 +212,4 @@ def train(args: argparse.Namespace) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        train(args)
-    except (ValueError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_cli(build_parser, train, argv)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -74,3 +76,16 @@ def best_checkpoint(run_dir: Path, best_path: str | None) -> Path:
     when that is empty (a resume that improved nothing) or gone (the run folder was moved)."""
     path = Path(best_path) if best_path else run_dir / "checkpoints" / "best.ckpt"
     return path if path.is_file() else run_dir / "checkpoints" / "best.ckpt"
+
+
+def run_cli(build_parser: Callable[[], argparse.ArgumentParser], train: Callable[[argparse.Namespace], Any],
+            argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and train; a usage or data error (ValueError, FileNotFoundError) becomes one
+    ``error: ...`` line on stderr and exit status 1."""
+    args = build_parser().parse_args(argv)
+    try:
+        train(args)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0

@@ -58,9 +58,9 @@ def noizeus_pairs(folder: Path, every: int) -> list[tuple[np.ndarray, np.ndarray
     return [(load_audio(folder / row.path), load_audio(folder / row.ref_path)) for row in table.itertuples()]
 
 
-def score_system(pairs: list[tuple[np.ndarray, np.ndarray]], outputs: list[np.ndarray], predictor: Any,
-                 dnsmos: Any) -> dict[str, float]:
-    """Mean of every metric over the set (NaN-safe: a file PESQ cannot score is left out)."""
+def score_files(pairs: list[tuple[np.ndarray, np.ndarray]], outputs: list[np.ndarray], predictor: Any,
+                dnsmos: Any) -> list[dict[str, float]]:
+    """Every metric for every file (NaN where one cannot be computed, e.g. PESQ without speech)."""
     from quality.enhance.task import enhancement_metrics
 
     rows = []
@@ -71,7 +71,35 @@ def score_system(pairs: list[tuple[np.ndarray, np.ndarray]], outputs: list[np.nd
         row["dnsmos_ovrl"], row["dnsmos_p808"] = dnsmos(out) if dnsmos else (math.nan, math.nan)
         row["ours"] = q
         rows.append(row)
-    return {m: float(np.nanmean([r[m] for r in rows])) for m in METRICS}
+    return rows
+
+
+def paired_differences(per_file: list[dict[str, Any]], reference: str, resamples: int = 2000,
+                       seed: int = 0) -> list[dict[str, Any]]:
+    """Mean per-file difference (system - ``reference``) of every metric on each set, with a 95 %
+    paired bootstrap interval (files resampled with replacement; NaN pairs left out)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    sets = sorted({r["set"] for r in per_file})
+    for set_name in sets:
+        rows = [r for r in per_file if r["set"] == set_name]
+        base = {r["file"]: r for r in rows if r["system"] == reference}
+        for system in dict.fromkeys(r["system"] for r in rows):
+            if system == reference:
+                continue
+            entry: dict[str, Any] = {"set": set_name, "system": f"{system} - {reference}"}
+            for m in METRICS:
+                d = np.array([float(r[m]) - float(base[r["file"]][m]) for r in rows if r["system"] == system])
+                d = d[np.isfinite(d)]
+                if len(d) == 0:
+                    entry[m] = "n/a"
+                    continue
+                boot = d[rng.integers(0, len(d), size=(resamples, len(d)))].mean(1)
+                lo, hi = np.percentile(boot, [2.5, 97.5])
+                digits = 2 if m == "sisdr" else 3
+                entry[m] = f"{d.mean():+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]"
+            out.append(entry)
+    return out
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
@@ -86,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--models", nargs="+", metavar="NAME=MODEL.pt", help="enhancer checkpoints (required unless --render)")
     p.add_argument("--render", metavar="CSV", help="only print the markdown table of an earlier run's --out CSV")
-    p.add_argument("--num-mixtures", type=common.positive_int, default=150)
+    p.add_argument("--num-mixtures", type=common.non_negative_int, default=150, help="0: NOIZEUS only")
     p.add_argument("--seconds", type=common.positive_float, default=6.0, help="longest test mixture (s)")
     p.add_argument("--seed", type=int, default=1234, help="seed of the test mixtures")
     p.add_argument("--noizeus", help="NOIZEUS folder (manifest.csv); omitted: mixtures only")
@@ -94,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quality-checkpoint", help="predictor for the 'ours' column (default: shipped model)")
     p.add_argument("--no-dnsmos", action="store_true")
     p.add_argument("--out", help="CSV of the table")
+    p.add_argument("--per-file", help="CSV with every metric of every file and system")
+    p.add_argument("--reference", default="base", help="system the paired differences are taken against (default base)")
     p.add_argument("--markdown", action="store_true", help="print a markdown table")
     return p
 
@@ -122,26 +152,36 @@ def main(argv: list[str] | None = None) -> int:
         name, _, path = item.partition("=")
         models[name] = load_enhancer(path)
     first_meta = next(iter(models.values()))[1]
-    sets = {"mixtures": test_mixtures(first_meta, args.num_mixtures, args.seconds, args.seed)}
+    sets = {"mixtures": test_mixtures(first_meta, args.num_mixtures, args.seconds, args.seed)} if args.num_mixtures else {}
     if args.noizeus:
         sets["noizeus"] = noizeus_pairs(Path(args.noizeus), args.noizeus_every)
     predictor = load_predictor(args.quality_checkpoint)
     dnsmos, why = (None, "disabled") if args.no_dnsmos else load_dnsmos()
     if why:
         common.log(why)
-    results = []
+    results, per_file = [], []
     for set_name, pairs in sets.items():
         systems = {"noisy": [mix for mix, _ in pairs]}
         for name, (model, _) in models.items():
             systems[name] = [enhance_array(model, mix) for mix, _ in tqdm(pairs, desc=f"{set_name}/{name}", file=sys.stderr)]
         for name, outputs in systems.items():
             common.log(f"scoring {set_name}/{name}")
+            rows = score_files(pairs, outputs, predictor, dnsmos)
+            per_file += [{"set": set_name, "system": name, "file": i, **row} for i, row in enumerate(rows)]
             results.append({"set": set_name, "system": name, "files": len(pairs),
-                            **score_system(pairs, outputs, predictor, dnsmos)})
+                            **{m: float(np.nanmean([r[m] for r in rows])) for m in METRICS}})
     if args.out:
         common.write_csv(Path(args.out), results, ["set", "system", "files", *METRICS])
+    if args.per_file:
+        common.write_csv(Path(args.per_file), per_file, ["set", "system", "file", *METRICS])
     if args.markdown:
         print(markdown(results))
+        if args.reference in models:
+            diffs = paired_differences(per_file, args.reference)
+            print("\nPaired differences against " + args.reference + " (mean [95 % bootstrap interval]):\n")
+            print(common.markdown_table(["set", "systems", *(HEADERS[m] for m in METRICS)],
+                                        [[d["set"], d["system"], *(d[m] for m in METRICS)] for d in diffs],
+                                        "ll" + "r" * len(METRICS)))
     return 0
 
 

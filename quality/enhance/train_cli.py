@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-workers", type=int, help="data-loading worker processes (default 0)")
     p.add_argument("--seed", type=int)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override any config entry, e.g. --set enhancer.rnn_hidden=64 (repeatable)")
+                   help="override any config entry, e.g. --set enhancer.inter_hidden=64 (repeatable)")
     p.add_argument("--out", default="runs", help="parent folder of run folders (default: runs)")
     p.add_argument("--tag", help="run-folder prefix (default: config tag or '<enhancer>_<mode>')")
     p.add_argument("--resume", help="run folder or Lightning .ckpt to continue from")

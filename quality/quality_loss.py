@@ -1,6 +1,6 @@
 """A quality model as a differentiable training loss for enhancers (joint or gradient-reversal mode).
 
-Definitions (../shared/DESIGN.md):
+Definitions (the project brief, DESIGN.md):
 - **joint**: the quality model ``Q`` is frozen (eval mode, no parameter gradients); the loss is
   ``w * mean(q_max - Q(s_hat)) / (q_max - q_min)``, its gradient flows through ``Q`` into the
   enhanced waveform ``s_hat`` only.

@@ -1,7 +1,8 @@
 """``python -m quality.evaluate``: score a labelled list with a ``model.pt`` and report MSE/LCC/SRCC.
 
 Writes ``predictions.csv`` (path, target, prediction, error), ``metrics.json``, per-group metrics
-when the list has a condition/system column, and ``scatter.png`` (predicted vs true).
+(``metrics_by_<column>.csv``) for each condition/system/speaker column the list has, and
+``scatter.png`` (predicted vs true).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from .fileio import atomic_write
 from .inference import score_waveforms
 from .models import QualityModel
 
-GROUP_COLUMNS = ("condition", "system")
+GROUP_COLUMNS = ("condition", "system", "speaker")
 
 
 def predict_table(
@@ -98,10 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         atomic_write(out / "predictions.csv", lambda tmp: rows.to_csv(tmp, index=False))
         report = {"checkpoint": str(args.checkpoint), "list": str(args.list), "target": target,
                   **{k: float(v) for k, v in metrics.items()}}
-        group = next((c for c in GROUP_COLUMNS if c in table.columns), None)
-        if group:
+        for group in (c for c in GROUP_COLUMNS if c in table.columns):
             by_group = metrics_by_group(pred, true, table[group].astype(str).to_numpy(), model.score_range)
-            atomic_write(out / f"metrics_by_{group}.csv", lambda tmp: by_group.to_csv(tmp, index=False))
+            atomic_write(out / f"metrics_by_{group}.csv", lambda tmp, g=by_group: g.to_csv(tmp, index=False))
         atomic_write(out / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2)))
         scatter_plot(pred, true, out / "scatter.png", f"{Path(args.list).name}: {format_metrics(metrics)}")
     for name, values in head_metrics(model, heads, table).items():

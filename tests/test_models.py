@@ -5,7 +5,7 @@ import torch
 from quality import available_models, build_model
 from quality.checkpoint import load_model, save_model
 
-ALL_MODELS = ["can2d_class", "cnn_class", "cnn_mattn", "crn", "hasanet", "hasanet_class", "lstm_can_class"]
+ALL_MODELS = ["can2d_class", "cnn_class", "cnn_mattn", "crn", "hasanet", "hasanet_class", "lstm_can_class", "tcn"]
 LENGTHS = [16000, 7000, 23000]  # three lengths in one padded batch
 
 
@@ -121,6 +121,46 @@ def test_load_model_rejects_non_model_file(tmp_path):
         load_model(bad)
     with pytest.raises(ValueError, match="no such checkpoint"):
         load_model(tmp_path / "missing.pt")
+
+
+def test_masked_quantiles_ignore_padding():
+    from quality.models.tcn import masked_quantiles
+
+    gen = torch.Generator().manual_seed(5)
+    x = torch.randn(2, 11, 3, generator=gen)
+    mask = torch.tensor([[True] * 11, [True] * 6 + [False] * 5])
+    x[1, 6:] = -100.0  # padding content must not matter
+    q = masked_quantiles(x, mask, [0.0, 0.5, 1.0])
+    assert q.shape == (2, 3, 3)
+    assert torch.equal(q[1, 0], x[1, :6].min(0).values) and torch.equal(q[1, 2], x[1, :6].max(0).values)
+    assert torch.equal(q[0, 1], x[0].sort(0).values[5])  # nearest rank round(0.5 * 10) = 5
+    assert torch.equal(q[1, 1], x[1, :6].sort(0).values[2])  # round(0.5 * 5) = 2 (half to even)
+
+
+def test_tcn_frequency_stem_and_quantiles_keep_padding_invariance():
+    torch.manual_seed(0)
+    model = build_model("tcn", stem_channels=4, stem_layers=2, channels=16, dilations=(1, 2, 8),
+                        quantiles=(0.05, 0.5, 0.95)).eval()
+    assert model.trunk.stem.output_size == 4 * 65  # 257 bins halved twice
+    wav, lengths = padded_batch(seed=3)
+    with torch.no_grad():
+        batch = model(wav, lengths)
+        for row, n in enumerate(LENGTHS):
+            alone = model(wav[row : row + 1, :n])
+            assert torch.allclose(alone.utterance_score, batch.utterance_score[row : row + 1], atol=1e-5, rtol=0)
+
+
+def test_tcn_frames_see_the_whole_recording():
+    """The utterance statistics reach every frame: changing the end changes the first frame's score."""
+    torch.manual_seed(0)
+    model = build_model("tcn", channels=16, dilations=(1,)).eval()  # receptive field 3 frames without context
+    wav = 0.1 * torch.randn(1, 32000, generator=torch.Generator().manual_seed(4))
+    louder_end = wav.clone()
+    louder_end[0, 24000:] *= 5.0
+    with torch.no_grad():
+        first = model(wav).frame_scores[0, 0]
+        changed = model(louder_end).frame_scores[0, 0]
+    assert abs(float(first - changed)) > 1e-4
 
 
 @pytest.mark.parametrize("name", ["crn", "cnn_class"])

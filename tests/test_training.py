@@ -117,6 +117,8 @@ def test_evaluate_cli_writes_csv_plot_and_metrics(trained, snr_lists, tmp_path):
     meta = load_model(trained / "model.pt")[1]["valid_metrics"]
     assert report["lcc"] == pytest.approx(meta["lcc"], abs=1e-6)  # same scores as training's final evaluation
     assert (out / "scatter.png").read_bytes()[:4] == b"\x89PNG"
+    by_speaker = pd.read_csv(out / "metrics_by_speaker.csv")  # the list has a speaker column
+    assert by_speaker["n"].sum() == 16
 
 
 def test_ddp_two_cpu_processes_on_gloo(snr_lists, tmp_path):

@@ -39,6 +39,6 @@ def available_models() -> list[str]:
 
 
 # Importing the modules registers the models.
-from . import can, cnn, crn, hasanet  # noqa: E402,F401
+from . import can, cnn, crn, hasanet, tcn  # noqa: E402,F401
 
 __all__ = ["MODELS", "QualityModel", "QualityOutput", "available_models", "build_model", "register_model"]

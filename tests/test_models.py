@@ -124,7 +124,7 @@ def test_load_model_rejects_non_model_file(tmp_path):
 
 
 def test_masked_quantiles_ignore_padding():
-    from quality.models.tcn import masked_quantiles
+    from quality.models.layers import masked_quantiles
 
     gen = torch.Generator().manual_seed(5)
     x = torch.randn(2, 11, 3, generator=gen)

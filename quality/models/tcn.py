@@ -20,7 +20,7 @@ from torch import Tensor, nn
 
 from . import register_model
 from .base import FrameRegressor
-from .layers import MaskedConv1d, masked_mean, zero_padded
+from .layers import MaskedConv1d, masked_mean, masked_quantiles, masked_std, zero_padded
 
 
 class FrequencyConvStem(nn.Module):
@@ -62,31 +62,6 @@ class DilatedBlock(nn.Module):
 
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:
         return zero_padded(x + self.norm(nn.functional.relu(self.conv(x, mask))), mask)
-
-
-def masked_std(x: Tensor, mask: Tensor) -> Tensor:
-    """Standard deviation over time of ``x`` ``(B, T, C)`` counting only valid frames."""
-    mean = masked_mean(x, mask)
-    var = masked_mean((x - mean.unsqueeze(1)) ** 2, mask)
-    return torch.sqrt(var + 1e-5)
-
-
-def masked_quantiles(x: Tensor, mask: Tensor, quantiles: Sequence[float] | Tensor) -> Tensor:
-    """Quantiles over time of ``x`` ``(B, T, F)`` using valid frames only -> ``(B, len(quantiles), F)``.
-
-    Nearest-rank: the value at sorted position ``round(q * (n - 1))`` of each recording's ``n``
-    valid frames. Padded frames are sorted past the end, so padding never changes the result.
-    """
-    large = torch.finfo(x.dtype).max
-    ordered = torch.sort(torch.where(mask.unsqueeze(-1), x, torch.full_like(x, large)), dim=1).values
-    last = (mask.sum(1) - 1).clamp(min=0).to(x.dtype)  # (B,)
-    if isinstance(quantiles, Tensor):
-        levels = quantiles.to(x.dtype)
-    else:
-        levels = torch.tensor(list(quantiles), dtype=x.dtype, device=x.device)
-    index = torch.round(last.unsqueeze(1) * levels.unsqueeze(0)).long()  # (B, Q)
-    index = index.unsqueeze(-1).expand(-1, -1, x.shape[2])
-    return torch.gather(ordered, 1, index)
 
 
 class TCNTrunk(nn.Module):

@@ -72,9 +72,8 @@ class TCNTrunk(nn.Module):
     ``kernel_size`` of every block; ``dropout`` before the frame head. ``quantiles``: levels of
     per-bin quantiles over time of the *input* features (e.g. the 5 % level is each band's noise
     floor, the 95 % its speech peak) projected and added to every frame, like the embedding
-    statistics (empty = off). With kernel 3 and
-    dilations 1..16 twice the receptive field is 125 frames (2 s at the default 16 ms hop)
-    before the utterance statistics are added.
+    statistics (empty = off). With kernel 3 and dilations 1..16 twice the receptive field is 125
+    frames (2 s at the default 16 ms hop) before the utterance statistics are added.
     """
 
     def __init__(

@@ -21,6 +21,7 @@ more speakers or just with more files?
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from pathlib import Path
 
@@ -32,16 +33,25 @@ N_BANDS = 24
 LEVELS = (5, 25, 50, 75, 95)
 
 
+@functools.lru_cache(maxsize=1)
+def statistics_frontend():
+    """The standardised log-power front end, built once per worker process."""
+    import torch
+
+    from quality.features import STFTFrontend
+
+    torch.set_num_threads(1)
+    return STFTFrontend(kind="logpow", normalize="utterance")
+
+
 def file_statistics(path: str):
     """The 179 summary statistics of one file (numpy float32 vector)."""
     import numpy as np
     import torch
 
     from quality.audio import load_audio
-    from quality.features import STFTFrontend
 
-    torch.set_num_threads(1)
-    frontend = STFTFrontend(kind="logpow", normalize="utterance")
+    frontend = statistics_frontend()
     wav = load_audio(path)
     with torch.no_grad():
         feats = frontend(torch.from_numpy(wav)[None])[0][0].numpy()  # (T, 257)

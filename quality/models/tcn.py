@@ -91,9 +91,8 @@ class TCNTrunk(nn.Module):
         super().__init__()
         if any(not 0.0 <= float(q) <= 1.0 for q in quantiles):
             raise ValueError(f"quantiles must lie in [0, 1], got {list(quantiles)}")
-        self.quantiles = tuple(float(q) for q in quantiles)
-        self.register_buffer("levels", torch.tensor(self.quantiles), persistent=False)
-        self.input_stats = nn.Linear(len(self.quantiles) * n_bins, channels) if self.quantiles else None
+        self.register_buffer("levels", torch.tensor([float(q) for q in quantiles]), persistent=False)
+        self.input_stats = nn.Linear(len(quantiles) * n_bins, channels) if len(quantiles) else None
         self.stem = FrequencyConvStem(n_bins, stem_channels, stem_layers) if stem_channels else None
         in_size = self.stem.output_size if self.stem is not None else n_bins
         self.project = nn.Linear(in_size, channels)

@@ -1,4 +1,5 @@
-"""Datasets over list files: random crops for training, whole utterances for validation."""
+"""Datasets over list files: random crops (and optional speed perturbation) for training, whole
+utterances for validation."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,20 +9,24 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset
 
-from .audio import SAMPLE_RATE, load_audio
+from .audio import SAMPLE_RATE, load_audio, resample
 
 
 class ListDataset(Dataset):
     """Recordings and targets from a list DataFrame (as returned by ``quality.lists.read_list``).
 
     ``crop_seconds``: when set, each item is a random crop of that length (shorter recordings are
-    kept whole); otherwise the whole recording. ``heads``: columns of extra-head targets. Items
+    kept whole); otherwise the whole recording. ``heads``: columns of extra-head targets.
+    ``speed_factors``: when given, each item is first played ``f`` times faster (pitch and formants
+    scaled by ``f``, duration by ``1/f``), ``f`` drawn uniformly from the factors — Kaldi-style speed
+    perturbation, which makes new voices from the training speakers. The item keeps its target:
+    this assumes quality labels survive a small speed change (as UTMOS22's training did). Items
     are dicts with ``wav`` (1-D float tensor), ``target`` (float), ``heads`` (float tensor, one
     value per head) and ``index`` (row position).
     """
 
     def __init__(self, table: pd.DataFrame, target: str, crop_seconds: float | None = None,
-                 heads: list[str] | tuple[str, ...] = ()) -> None:
+                 heads: list[str] | tuple[str, ...] = (), speed_factors: list[float] | tuple[float, ...] = ()) -> None:
         missing = [c for c in (target, *heads) if c not in table.columns]
         if missing:
             raise ValueError(f"list has no column(s) {missing}; columns: {list(table.columns)}")
@@ -32,12 +37,21 @@ class ListDataset(Dataset):
         self.targets = table[target].astype(np.float32).to_numpy()
         self.heads = table[list(heads)].astype(np.float32).to_numpy() if heads else np.zeros((len(table), 0), np.float32)
         self.crop = int(round(crop_seconds * SAMPLE_RATE)) if crop_seconds else None
+        bad_factors = [f for f in speed_factors if not 0.5 <= float(f) <= 2.0]
+        if bad_factors:
+            raise ValueError(f"speed_perturb factors must lie in [0.5, 2.0], got {bad_factors}")
+        self.speed_factors = [float(f) for f in speed_factors]
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        wav = torch.from_numpy(load_audio(self.paths[index]))
+        audio = load_audio(self.paths[index])
+        if self.speed_factors:
+            factor = self.speed_factors[int(torch.randint(0, len(self.speed_factors), (1,)))]
+            # Read as if recorded at factor x the rate, then brought back to SAMPLE_RATE.
+            audio = resample(audio, int(round(SAMPLE_RATE * factor)), SAMPLE_RATE)
+        wav = torch.from_numpy(np.ascontiguousarray(audio))
         if self.crop is not None and wav.numel() > self.crop:
             start = int(torch.randint(0, wav.numel() - self.crop + 1, (1,)))
             wav = wav[start : start + self.crop]

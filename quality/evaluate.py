@@ -1,8 +1,9 @@
 """``python -m quality.evaluate``: score a labelled list with a ``model.pt`` and report MSE/LCC/SRCC.
 
 Writes ``predictions.csv`` (path, target, prediction, error), ``metrics.json``, per-group metrics
-(``metrics_by_<column>.csv``) for each condition/system/speaker column the list has, and
-``scatter.png`` (predicted vs true).
+(``metrics_by_<column>.csv``, with the mean error ``bias``) for each condition/system/speaker column
+the list has, ``metrics_by_degradation.csv`` when conditions combine degradations with ``+`` (each
+file counts towards each of its parts), and ``scatter.png`` (predicted vs true).
 """
 from __future__ import annotations
 
@@ -102,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         for group in (c for c in GROUP_COLUMNS if c in table.columns):
             by_group = metrics_by_group(pred, true, table[group].astype(str).to_numpy(), model.score_range)
             atomic_write(out / f"metrics_by_{group}.csv", lambda tmp, g=by_group: g.to_csv(tmp, index=False))
+        conditions = table["condition"].astype(str) if "condition" in table.columns else None
+        if conditions is not None and conditions.str.contains("+", regex=False).any():
+            by_part = metrics_by_group(pred, true, conditions.to_numpy(), model.score_range, separator="+")
+            atomic_write(out / "metrics_by_degradation.csv", lambda tmp: by_part.to_csv(tmp, index=False))
         atomic_write(out / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2)))
         scatter_plot(pred, true, out / "scatter.png", f"{Path(args.list).name}: {format_metrics(metrics)}")
     for name, values in head_metrics(model, heads, table).items():

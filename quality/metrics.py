@@ -79,24 +79,29 @@ def score_metrics(pred: Any, true: Any, score_range: ScoreRange | None = None) -
 
 
 def metrics_by_group(
-    pred: Any, true: Any, groups: Any, score_range: ScoreRange | None = None
+    pred: Any, true: Any, groups: Any, score_range: ScoreRange | None = None, separator: str | None = None
 ) -> pd.DataFrame:
     """One row per group (sorted where the labels sort, else first-seen order) with columns
-    ``group, n, mse, mse_raw, lcc, srcc``."""
+    ``group, n, mse, mse_raw, bias, lcc, srcc``; ``bias`` is the mean of ``pred - true`` on the raw scale.
+
+    ``separator``: labels such as ``"noise+reverb"`` are split on it and the item counts towards
+    each part (per-degradation figures for combined conditions)."""
     p, t = _pair(pred, true)
     g = np.asarray(groups.detach().cpu().numpy() if hasattr(groups, "detach") else groups, dtype=object).reshape(-1)
     if g.size != p.size:
         raise ValueError(f"groups and pred differ in length: {g.size} vs {p.size}")
-    labels = list(dict.fromkeys(g.tolist()))
+    parts = [set(str(x).split(separator)) if separator else {x} for x in g.tolist()]
+    labels = list(dict.fromkeys(label for item in parts for label in sorted(item, key=str)))
     try:
         labels = sorted(labels)
     except TypeError:
         pass
     rows = []
     for label in labels:
-        sel = np.fromiter((x == label for x in g.tolist()), dtype=bool, count=g.size)
-        rows.append({"group": label, **score_metrics(p[sel], t[sel], score_range)})
-    return pd.DataFrame(rows, columns=["group", "n", "mse", "mse_raw", "lcc", "srcc"])
+        sel = np.fromiter((label in item for item in parts), dtype=bool, count=g.size)
+        rows.append({"group": label, **score_metrics(p[sel], t[sel], score_range),
+                     "bias": float(np.mean(p[sel] - t[sel]))})
+    return pd.DataFrame(rows, columns=["group", "n", "mse", "mse_raw", "bias", "lcc", "srcc"])
 
 
 def format_metrics(m: Mapping[str, Any]) -> str:

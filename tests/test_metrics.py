@@ -70,7 +70,7 @@ def test_metrics_by_group():
         warnings.simplefilter("error")
         table = metrics_by_group(pred, true, groups, sr)
     assert isinstance(table, pd.DataFrame)
-    assert list(table.columns) == ["group", "n", "mse", "mse_raw", "lcc", "srcc"]
+    assert list(table.columns) == ["group", "n", "mse", "mse_raw", "bias", "lcc", "srcc"]
     assert table["group"].tolist() == ["a", "b", "c"]
     assert table["n"].tolist() == [2, 3, 1]
     row_b = table.set_index("group").loc["b"]
@@ -79,10 +79,25 @@ def test_metrics_by_group():
     assert row_b["mse"] == pytest.approx(row_b["mse_raw"] / 16)
     assert row_b["lcc"] == pytest.approx(pearsonr(b_pred, b_true)[0])
     assert row_b["srcc"] == pytest.approx(spearmanr(b_pred, b_true)[0])
+    assert row_b["bias"] == pytest.approx((-0.5 + 0.5 + 0) / 3)
     row_c = table.set_index("group").loc["c"]
     assert math.isnan(row_c["lcc"]) and math.isnan(row_c["srcc"]) and row_c["mse_raw"] == 1.0
+    assert row_c["bias"] == -1.0
     with pytest.raises(ValueError, match="groups and pred differ"):
         metrics_by_group(pred, true, groups[:-1])
+
+
+def test_metrics_by_group_splits_combined_labels():
+    pred = [2.0, 3.0, 4.0, 1.0]
+    true = [1.0, 3.0, 3.0, 1.0]
+    table = metrics_by_group(pred, true, ["noise", "noise+reverb", "reverb", "clean"], separator="+")
+    assert table["group"].tolist() == ["clean", "noise", "reverb"]
+    rows = table.set_index("group")
+    assert rows["n"].tolist() == [1, 2, 2]
+    assert rows.loc["noise", "bias"] == pytest.approx(0.5) and rows.loc["reverb", "bias"] == pytest.approx(0.5)
+    assert rows.loc["clean", "mse_raw"] == 0.0
+    # Without a separator a combined label is a group of its own.
+    assert "noise+reverb" in metrics_by_group(pred, true, ["noise", "noise+reverb", "reverb", "clean"])["group"].tolist()
 
 
 def test_format_metrics():

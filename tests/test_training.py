@@ -119,6 +119,25 @@ def test_evaluate_cli_writes_csv_plot_and_metrics(trained, snr_lists, tmp_path):
     assert (out / "scatter.png").read_bytes()[:4] == b"\x89PNG"
     by_speaker = pd.read_csv(out / "metrics_by_speaker.csv")  # the list has a speaker column
     assert by_speaker["n"].sum() == 16
+    assert not (out / "metrics_by_degradation.csv").exists()  # no condition column
+
+
+def test_evaluate_cli_reports_each_part_of_combined_conditions(trained, snr_lists, tmp_path):
+    _, valid = snr_lists
+    rows = [line for line in valid.read_text().splitlines() if not line.startswith("#")]
+    conditions = ["noise", "noise+reverb", "reverb", "clean"]
+    combined = valid.parent / "valid_conditions.list"
+    combined.write_text("# columns: path score speaker condition\n" + "".join(
+        f"{row} {conditions[i % 4]}\n" for i, row in enumerate(rows)))
+    out = tmp_path / "eval"
+    proc = subprocess.run([sys.executable, "-m", "quality.evaluate", "--checkpoint", str(trained / "model.pt"),
+                           "--list", str(combined), "--out", str(out)], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    by_part = pd.read_csv(out / "metrics_by_degradation.csv").set_index("group")
+    assert by_part["n"].to_dict() == {"clean": 4, "noise": 8, "reverb": 8}
+    errors = pd.read_csv(out / "predictions.csv")["error"].to_numpy()
+    assert by_part.loc["clean", "bias"] == pytest.approx(errors[3::4].mean(), abs=1e-6)
+    assert "noise+reverb" in pd.read_csv(out / "metrics_by_condition.csv")["group"].tolist()
 
 
 def test_ddp_two_cpu_processes_on_gloo(snr_lists, tmp_path):

@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "max_epochs": 30,
     "max_minutes": None,
     "crop_seconds": 4.0,
+    "speed_perturb": [],  # e.g. [0.9, 1.0, 1.1]: training items played at a random one of these speeds
     "early_stopping": {"monitor": "val_lcc", "patience": 8},
     "num_workers": 2,
     "seed": 0,
@@ -83,5 +84,8 @@ def validate_config(config: dict[str, Any]) -> None:
     scheduler = config.get("lr_scheduler")
     if scheduler and (not isinstance(scheduler, dict) or scheduler.get("name", "plateau") != "plateau"):
         raise ValueError(f"lr_scheduler must be a mapping with name 'plateau', got {scheduler!r}")
+    speeds = config.get("speed_perturb") or []
+    if not isinstance(speeds, list) or not all(isinstance(f, (int, float)) and 0.5 <= f <= 2.0 for f in speeds):
+        raise ValueError(f"speed_perturb must be a list of speed factors in [0.5, 2.0], got {speeds!r}")
     if not isinstance(config.get("model"), dict) or "name" not in config["model"]:
         raise ValueError("config needs model.name")

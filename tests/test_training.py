@@ -84,6 +84,26 @@ def test_init_starts_a_new_run_from_given_weights(trained, snr_lists, tmp_path, 
     assert "do not fit" in capsys.readouterr().err
 
 
+def test_ema_weights_are_validated_and_saved(snr_lists, tmp_path):
+    train, valid = snr_lists
+    args = ["--model", "hasanet", "--train", str(train), "--valid", str(valid), "--out", str(tmp_path),
+            "--max-epochs", "2", "--set", "ema_decay=0.9", "--set", "speed_perturb=[0.9, 1.1]", *SMALL]
+    assert train_main(args) == 0
+    folder = run_folder(tmp_path)
+    last = torch.load(folder / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    averaged, current = last["state_dict"], last["current_model_state"]
+    assert any(not torch.equal(averaged[k], current[k]) for k in averaged)  # two different weight sets
+    best = torch.load(folder / "checkpoints" / "best.ckpt", map_location="cpu", weights_only=True)["state_dict"]
+    model, meta = load_model(folder / "model.pt")
+    for name, value in model.state_dict().items():  # model.pt holds the averaged weights of the best epoch
+        torch.testing.assert_close(value, best[f"model.{name}"], atol=0, rtol=0, msg=name)
+    logged = pd.read_csv(folder / "metrics.csv").dropna(subset=["val_lcc"])["val_lcc"]
+    assert min(abs(logged - meta["valid_metrics"]["lcc"])) < 1e-4  # validation ran on the averaged weights
+    assert meta["train_config"]["speed_perturb"] == [0.9, 1.1] and meta["train_config"]["ema_decay"] == 0.9
+    assert train_main(["--resume", str(folder), "--max-epochs", "3"]) == 0  # the average resumes with the run
+    assert load_model(folder / "model.pt")[1]["epochs_trained"] == 3
+
+
 def test_resume_errors_are_clear(tmp_path, capsys):
     assert train_main(["--resume", str(tmp_path)]) == 1
     assert "no checkpoint to resume from" in capsys.readouterr().err
@@ -98,6 +118,10 @@ def test_bad_config_values_are_clear(snr_lists, tmp_path, capsys):
     assert "bogus" in capsys.readouterr().err
     assert train_main([*base, "--set", "lr_scheduler={name: cosine}"]) == 1
     assert "lr_scheduler" in capsys.readouterr().err
+    assert train_main([*base, "--set", "ema_decay=1.5"]) == 1
+    assert "ema_decay" in capsys.readouterr().err
+    assert train_main([*base, "--set", "speed_perturb=0.9"]) == 1
+    assert "speed_perturb" in capsys.readouterr().err
     assert train_main([*base, "--model", "hasanet", "--loss", "mse+ce"]) == 1
     assert "ce" in capsys.readouterr().err
     assert train_main(["--model", "hasanet", "--train", str(tmp_path / "none.list"), "--valid", str(valid)]) == 1

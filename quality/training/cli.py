@@ -18,7 +18,7 @@ from typing import Any
 
 
 from .config import MONITOR_MODES, apply_override, load_config, validate_config
-from .runner import build_trainer, fit_in_run_folder, run_cli
+from .runner import build_trainer, fit_in_run_folder, run_cli, weight_averaging
 
 RUN_DIR_ENV = "QUALITY_RUN_DIR"
 
@@ -184,7 +184,8 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     best = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=monitor, mode=mode,
                            save_top_k=1, save_last=True, enable_version_counter=False)
     stop = EarlyStopping(monitor=monitor, mode=mode, patience=int(config["early_stopping"].get("patience", 8)))
-    trainer = build_trainer(run_dir, args, [best, stop], max_epochs=config["max_epochs"],
+    callbacks = [best, stop, *weight_averaging(config.get("ema_decay"))]
+    trainer = build_trainer(run_dir, args, callbacks, max_epochs=config["max_epochs"],
                             max_minutes=config.get("max_minutes"), log_every=min(50, len(train_loader)))
     best_path = fit_in_run_folder(trainer, task, train_loader, valid_loader, run_dir, config, ckpt_path,
                                   best, RUN_DIR_ENV)

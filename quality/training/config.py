@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "crop_seconds": 4.0,
     "speed_perturb": [],  # e.g. [0.9, 1.0, 1.1]: training items played at a random one of these speeds
     "early_stopping": {"monitor": "val_lcc", "patience": 8},
+    "ema_decay": None,  # e.g. 0.999: validate and save an exponential moving average of the weights
     "num_workers": 2,
     "seed": 0,
 }
@@ -84,6 +85,9 @@ def validate_config(config: dict[str, Any]) -> None:
     scheduler = config.get("lr_scheduler")
     if scheduler and (not isinstance(scheduler, dict) or scheduler.get("name", "plateau") != "plateau"):
         raise ValueError(f"lr_scheduler must be a mapping with name 'plateau', got {scheduler!r}")
+    ema = config.get("ema_decay")
+    if ema is not None and not (isinstance(ema, (int, float)) and 0.0 < ema < 1.0):
+        raise ValueError(f"ema_decay must be a number in (0, 1) or null, got {ema!r}")
     speeds = config.get("speed_perturb") or []
     if not isinstance(speeds, list) or not all(isinstance(f, (int, float)) and 0.5 <= f <= 2.0 for f in speeds):
         raise ValueError(f"speed_perturb must be a list of speed factors in [0.5, 2.0], got {speeds!r}")

@@ -22,6 +22,18 @@ def parse_devices(text: str) -> int | str | list[int]:
     return int(text)
 
 
+def weight_averaging(ema_decay: float | None) -> list[Any]:
+    """Callbacks keeping an exponential moving average of the weights (Lightning's ``WeightAveraging``,
+    updated after every optimiser step) when ``ema_decay`` is set, else none. Validation, the saved
+    checkpoints and therefore ``model.pt`` use the averaged weights."""
+    if not ema_decay:
+        return []
+    from lightning.pytorch.callbacks import WeightAveraging
+    from torch.optim.swa_utils import get_ema_multi_avg_fn
+
+    return [WeightAveraging(multi_avg_fn=get_ema_multi_avg_fn(float(ema_decay)))]
+
+
 def build_trainer(run_dir: Path, args: argparse.Namespace, callbacks: list[Any], *, max_epochs: int,
                   max_minutes: float | None = None, log_every: int = 50, **options: Any):
     """A Lightning Trainer writing CSV + TensorBoard logs under ``run_dir``; ``args`` carries

@@ -1,9 +1,10 @@
 """``python -m quality.evaluate``: score a labelled list with a ``model.pt`` and report MSE/LCC/SRCC.
 
-Writes ``predictions.csv`` (path, target, prediction, error), ``metrics.json``, per-group metrics
-(``metrics_by_<column>.csv``, with the mean error ``bias``) for each condition/system/speaker column
-the list has, ``metrics_by_degradation.csv`` when conditions combine degradations with ``+`` (each
-file counts towards each of its parts), and ``scatter.png`` (predicted vs true).
+Writes ``predictions.csv`` (path, target, prediction, error), ``metrics.json`` (with a 95 % bootstrap
+interval of LCC/SRCC, whole speakers resampled when the list names them; also printed), per-group
+metrics (``metrics_by_<column>.csv``, with the mean error ``bias``) for each condition/system/speaker
+column the list has, ``metrics_by_degradation.csv`` when conditions combine degradations with ``+``
+(each file counts towards each of its parts), and ``scatter.png`` (predicted vs true).
 """
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def scatter_plot(pred: np.ndarray, true: np.ndarray, path: Path, title: str) -> 
 
 def main(argv: list[str] | None = None) -> int:
     from .lists import read_list
-    from .metrics import format_metrics, metrics_by_group, score_metrics
+    from .metrics import bootstrap_interval, format_metrics, metrics_by_group, score_metrics
 
     p = argparse.ArgumentParser(prog="python -m quality.evaluate", description=__doc__.split("\n")[0])
     p.add_argument("--checkpoint", required=True, help="model.pt from training")
@@ -83,7 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--target", help="target column (default: the one the model was trained on, else 'score')")
     p.add_argument("--out", help="folder for predictions.csv, metrics.json and scatter.png")
     p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="resamples for a 95%% interval of LCC/SRCC, drawing whole speakers when the list has a "
+                        "speaker column (0: off; default 1000)")
     args = p.parse_args(argv)
+    if args.bootstrap < 0:
+        p.error("--bootstrap must be 0 or more")
     try:
         model, meta = load_model(args.checkpoint)
         target = args.target or meta.get("target", "score")
@@ -94,12 +100,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     true = table[target].to_numpy(dtype=float)
     metrics = score_metrics(pred, true, model.score_range)
+    unit = "speakers" if "speaker" in table.columns else "files"
+    interval = bootstrap_interval(pred, true, table["speaker"].to_numpy() if unit == "speakers" else None,
+                                  resamples=args.bootstrap) if args.bootstrap else None
     if args.out:
         out = Path(args.out)
         rows = pd.DataFrame({"path": table["path"], "target": true, "prediction": pred, "error": pred - true})
         atomic_write(out / "predictions.csv", lambda tmp: rows.to_csv(tmp, index=False))
         report = {"checkpoint": str(args.checkpoint), "list": str(args.list), "target": target,
                   **{k: float(v) for k, v in metrics.items()}}
+        if interval:
+            report["ci95"] = {"resampled": unit, "resamples": args.bootstrap, **{k: list(v) for k, v in interval.items()}}
         for group in (c for c in GROUP_COLUMNS if c in table.columns):
             by_group = metrics_by_group(pred, true, table[group].astype(str).to_numpy(), model.score_range)
             atomic_write(out / f"metrics_by_{group}.csv", lambda tmp, g=by_group: g.to_csv(tmp, index=False))
@@ -111,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         scatter_plot(pred, true, out / "scatter.png", f"{Path(args.list).name}: {format_metrics(metrics)}")
     for name, values in head_metrics(model, heads, table).items():
         print(f"{name}: {format_metrics(values)}")
+    if interval:
+        print(f"95% interval, {args.bootstrap} resamples of the {unit}: lcc {interval['lcc'][0]:.4f}..{interval['lcc'][1]:.4f}, "
+              f"srcc {interval['srcc'][0]:.4f}..{interval['srcc'][1]:.4f}")
     print(format_metrics(metrics))
     return 0
 

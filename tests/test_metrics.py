@@ -10,7 +10,7 @@ import pytest
 import torch
 from scipy.stats import pearsonr, spearmanr
 
-from quality.metrics import format_metrics, lcc, metrics_by_group, mse, score_metrics, srcc
+from quality.metrics import bootstrap_interval, format_metrics, lcc, metrics_by_group, mse, score_metrics, srcc
 from quality.scores import ScoreRange
 
 
@@ -98,6 +98,38 @@ def test_metrics_by_group_splits_combined_labels():
     assert rows.loc["clean", "mse_raw"] == 0.0
     # Without a separator a combined label is a group of its own.
     assert "noise+reverb" in metrics_by_group(pred, true, ["noise", "noise+reverb", "reverb", "clean"])["group"].tolist()
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_is_deterministic():
+    rng = np.random.default_rng(3)
+    true = rng.uniform(1, 5, 300)
+    pred = true + rng.normal(0, 0.8, 300)
+    speakers = np.repeat(np.arange(30), 10)
+    by_speaker = bootstrap_interval(pred, true, speakers, resamples=300)
+    assert by_speaker == bootstrap_interval(pred, true, speakers, resamples=300)
+    for name, value in (("lcc", lcc(pred, true)), ("srcc", srcc(pred, true))):
+        low, high = by_speaker[name]
+        assert low < value < high and high - low < 0.3
+    assert bootstrap_interval(true * 2, true, resamples=50) == {"lcc": (1.0, 1.0), "srcc": (1.0, 1.0)}
+
+
+def test_bootstrap_over_groups_sees_between_group_spread():
+    # Each speaker has its own offset: resampling speakers spreads the LCC more than resampling files.
+    rng = np.random.default_rng(0)
+    speakers = np.repeat(np.arange(12), 25)
+    true = rng.uniform(1, 5, speakers.size)
+    pred = true + rng.normal(0, 1.0, 12)[speakers] + rng.normal(0, 0.2, speakers.size)
+    width = {name: np.diff(bootstrap_interval(pred, true, groups, resamples=400)["lcc"])[0]
+             for name, groups in (("speakers", speakers), ("files", None))}
+    assert width["speakers"] > 1.5 * width["files"]
+    better = true + rng.normal(0, 0.3, speakers.size)
+    gain = bootstrap_interval(better, true, speakers, resamples=400, baseline=pred)
+    assert 0 < gain["lcc"][0] < lcc(better, true) - lcc(pred, true) < gain["lcc"][1]
+    assert bootstrap_interval(pred, true, speakers, resamples=50, baseline=pred) == {"lcc": (0.0, 0.0), "srcc": (0.0, 0.0)}
+    with pytest.raises(ValueError, match="groups and pred differ"):
+        bootstrap_interval(pred, true, speakers[:-1])
+    with pytest.raises(ValueError, match="resamples"):
+        bootstrap_interval(pred, true, resamples=0)
 
 
 def test_format_metrics():

@@ -144,6 +144,9 @@ def test_evaluate_cli_writes_csv_plot_and_metrics(trained, snr_lists, tmp_path):
     by_speaker = pd.read_csv(out / "metrics_by_speaker.csv")  # the list has a speaker column
     assert by_speaker["n"].sum() == 16
     assert not (out / "metrics_by_degradation.csv").exists()  # no condition column
+    low, high = report["ci95"]["lcc"]
+    assert report["ci95"]["resampled"] == "speakers" and low <= report["lcc"] <= high
+    assert "95% interval, 1000 resamples of the speakers: lcc" in proc.stdout
 
 
 def test_evaluate_cli_reports_each_part_of_combined_conditions(trained, snr_lists, tmp_path):

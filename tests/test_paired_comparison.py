@@ -1,0 +1,56 @@
+"""benchmarks/paired_comparison.py on generated predictions (no audio needed)."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+spec = importlib.util.spec_from_file_location("paired_comparison", BENCHMARKS / "paired_comparison.py")
+paired = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(paired)
+
+
+def write_case(tmp_path: Path) -> tuple[Path, Path, Path]:
+    rng = np.random.default_rng(0)
+    speakers = np.repeat([f"s{i}" for i in range(20)], 10)
+    true = rng.uniform(1, 4.6, speakers.size)
+    paths = [str(tmp_path / f"f{i:03d}.flac") for i in range(speakers.size)]
+    listing = tmp_path / "test.list"
+    listing.write_text("# columns: path pesq speaker\n" + "".join(f"{p} {t:.4f} {s}\n" for p, t, s in zip(paths, true, speakers)))
+    good, poor = tmp_path / "good", tmp_path / "poor"
+    for folder, noise in ((good, 0.2), (poor, 1.0)):
+        folder.mkdir()
+        order = rng.permutation(speakers.size)  # rows in another order than the list
+        pred = true + rng.normal(0, noise, speakers.size)
+        pd.DataFrame({"path": np.array(paths)[order], "prediction": pred[order]}).to_csv(folder / "predictions.csv", index=False)
+    return listing, good, poor
+
+
+def test_table_has_intervals_and_paired_differences(tmp_path, capsys):
+    listing, good, poor = write_case(tmp_path)
+    assert paired.main(["--list", str(listing), "--predictions", f"poor={poor}", f"good={good}/predictions.csv",
+                        "--resamples", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "200 resamples of the speakers; Δ against poor" in out
+    good_row = next(line for line in out.splitlines() if line.startswith("| good "))
+    cells = [c.strip() for c in good_row.strip("|").split("|")]
+    low, high = (float(x) for x in cells[3].split(".."))
+    assert low < float(cells[2]) < high
+    gain = float(cells[6].split()[0])
+    gain_low = float(cells[6].split("(")[1].split("..")[0])
+    assert gain > 0 and gain_low > 0  # clearly better, and the interval says so
+
+
+def test_missing_predictions_are_named(tmp_path, capsys):
+    listing, good, _ = write_case(tmp_path)
+    rows = pd.read_csv(good / "predictions.csv").iloc[1:]
+    rows.to_csv(good / "predictions.csv", index=False)
+    assert paired.main(["--list", str(listing), "--predictions", f"good={good}"]) == 1
+    assert "no prediction for 1 file(s)" in capsys.readouterr().err
+    assert paired.main(["--list", str(listing), "--predictions", "noname"]) == 1
+    assert "NAME=PATH" in capsys.readouterr().err

@@ -12,6 +12,14 @@ from torch.utils.data import Dataset
 from .audio import SAMPLE_RATE, load_audio, resample
 
 
+def check_speed_factors(factors: object) -> list[float]:
+    """The ``speed_perturb`` setting as a list of floats; ValueError unless it is a list of numbers in [0.5, 2.0]."""
+    if not isinstance(factors, (list, tuple)) or not all(
+            isinstance(f, (int, float)) and not isinstance(f, bool) and 0.5 <= f <= 2.0 for f in factors):
+        raise ValueError(f"speed_perturb must be a list of speed factors in [0.5, 2.0], got {factors!r}")
+    return [float(f) for f in factors]
+
+
 class ListDataset(Dataset):
     """Recordings and targets from a list DataFrame (as returned by ``quality.lists.read_list``).
 
@@ -37,10 +45,7 @@ class ListDataset(Dataset):
         self.targets = table[target].astype(np.float32).to_numpy()
         self.heads = table[list(heads)].astype(np.float32).to_numpy() if heads else np.zeros((len(table), 0), np.float32)
         self.crop = int(round(crop_seconds * SAMPLE_RATE)) if crop_seconds else None
-        bad_factors = [f for f in speed_factors if not 0.5 <= float(f) <= 2.0]
-        if bad_factors:
-            raise ValueError(f"speed_perturb factors must lie in [0.5, 2.0], got {bad_factors}")
-        self.speed_factors = [float(f) for f in speed_factors]
+        self.speed_factors = check_speed_factors(speed_factors)
 
     def __len__(self) -> int:
         return len(self.paths)

@@ -94,13 +94,13 @@ def bootstrap_interval(
     if resamples < 1 or not 0.0 < level < 1.0:
         raise ValueError(f"need resamples >= 1 and 0 < level < 1, got {resamples} and {level}")
     if groups is None:
-        members = [np.array([i]) for i in range(p.size)]
+        codes = np.arange(p.size)
     else:
         g = np.asarray(groups, dtype=object).reshape(-1)
         if g.size != p.size:
             raise ValueError(f"groups and pred differ in length: {g.size} vs {p.size}")
-        _, codes = np.unique(g.astype(str), return_inverse=True)
-        members = [np.flatnonzero(codes == k) for k in range(codes.max() + 1)]
+        codes = np.unique(g.astype(str), return_inverse=True)[1].reshape(-1)
+    n_groups = int(codes.max()) + 1
 
     def correlations(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         return _pearson(x, y), _pearson(rankdata(x), rankdata(y))
@@ -108,7 +108,8 @@ def bootstrap_interval(
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(resamples):
-        rows = np.concatenate([members[k] for k in rng.integers(0, len(members), len(members))])
+        # Every item appears as often as its group was drawn.
+        rows = np.repeat(np.arange(p.size), np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)[codes])
         value = np.array(correlations(p[rows], t[rows]))
         draws.append(value - np.array(correlations(b[rows], t[rows])) if b is not None else value)
     tail = 100.0 * (1.0 - level) / 2.0

@@ -169,7 +169,8 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     loader_args = {"collate_fn": collate_batch, "num_workers": workers, "persistent_workers": workers > 0}
     crop = config["crop_seconds"] or None
     heads = list((config["model"].get("heads") or {}))
-    train_loader = DataLoader(ListDataset(train_table, target, crop, heads, config.get("speed_perturb") or ()), batch_size=config["batch_size"],
+    train_data = ListDataset(train_table, target, crop, heads, config.get("speed_perturb") or ())
+    train_loader = DataLoader(train_data, batch_size=config["batch_size"],
                               shuffle=True, drop_last=len(train_table) > config["batch_size"], **loader_args)
     valid_loader = DataLoader(ListDataset(valid_table, target, heads=heads), batch_size=config["batch_size"],
                               **loader_args)

@@ -88,8 +88,8 @@ def validate_config(config: dict[str, Any]) -> None:
     ema = config.get("ema_decay")
     if ema is not None and not (isinstance(ema, (int, float)) and 0.0 < ema < 1.0):
         raise ValueError(f"ema_decay must be a number in (0, 1) or null, got {ema!r}")
-    speeds = config.get("speed_perturb") or []
-    if not isinstance(speeds, list) or not all(isinstance(f, (int, float)) and 0.5 <= f <= 2.0 for f in speeds):
-        raise ValueError(f"speed_perturb must be a list of speed factors in [0.5, 2.0], got {speeds!r}")
+    from ..data import check_speed_factors
+
+    check_speed_factors(config.get("speed_perturb") or [])
     if not isinstance(config.get("model"), dict) or "name" not in config["model"]:
         raise ValueError("config needs model.name")

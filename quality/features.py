@@ -17,6 +17,35 @@ from torch import Tensor, nn
 FeatureKind = Literal["mag", "logpow", "cp"]
 FEATURE_KINDS = ("mag", "logpow", "cp")
 NORMALIZATIONS = ("none", "utterance")
+FRONTEND_SAMPLE_RATE = 16000
+
+
+def hz_to_mel(hz: float | Tensor) -> float | Tensor:
+    """HTK mel scale: ``2595 log10(1 + f / 700)``."""
+    if isinstance(hz, Tensor):
+        return 2595.0 * torch.log10(1.0 + hz / 700.0)
+    return 2595.0 * math.log10(1.0 + hz / 700.0)
+
+
+def mel_filterbank(n_fft: int, bands: int, sample_rate: int = FRONTEND_SAMPLE_RATE) -> Tensor:
+    """Triangular filters ``(n_fft // 2 + 1, bands)`` on the HTK mel scale from 0 Hz to Nyquist.
+
+    Each filter rises from the previous band's centre to its own and falls to the next one's,
+    with peak 1 (power-domain weights). Raises ``ValueError`` when a filter would cover no FFT bin
+    (too many bands for the FFT size).
+    """
+    if bands < 1:
+        raise ValueError(f"mel bands must be at least 1, got {bands}")
+    n_bins = n_fft // 2 + 1
+    bin_mel = hz_to_mel(torch.linspace(0.0, sample_rate / 2, n_bins, dtype=torch.float64))
+    edges = torch.linspace(0.0, hz_to_mel(sample_rate / 2), bands + 2, dtype=torch.float64)
+    lower, centre, upper = edges[:-2], edges[1:-1], edges[2:]
+    rising = (bin_mel[:, None] - lower) / (centre - lower)
+    falling = (upper - bin_mel[:, None]) / (upper - centre)
+    weights = torch.clamp(torch.minimum(rising, falling), min=0.0)
+    if bool((weights.sum(0) == 0).any()):
+        raise ValueError(f"{bands} mel bands are too many for n_fft={n_fft}: some bands cover no FFT bin")
+    return weights.to(torch.float32)
 
 
 def num_frames(lengths: Tensor, hop_length: int) -> Tensor:
@@ -38,6 +67,9 @@ class STFTFrontend(nn.Module):
     ``normalize``: ``"none"``, or ``"utterance"`` to standardise each recording's features by the
     mean and standard deviation over its valid frames and all bins (level-invariant, as PESQ is;
     models learn several times faster on standardised input).
+    ``mel_bands``: 0 keeps the ``n_fft // 2 + 1`` linear bins; ``k > 0`` sums the power spectrum
+    into ``k`` triangular mel bands (:func:`mel_filterbank`) before ``kind`` is applied, so features
+    are ``(B, T, k)`` (smooths the harmonics, as NISQA's and DNSMOS's mel inputs do).
     """
 
     def __init__(
@@ -48,6 +80,7 @@ class STFTFrontend(nn.Module):
         exponent: float = 0.3,
         eps: float = 1e-8,
         normalize: str = "utterance",
+        mel_bands: int = 0,
     ) -> None:
         super().__init__()
         if kind not in FEATURE_KINDS:
@@ -62,9 +95,15 @@ class STFTFrontend(nn.Module):
         self.kind = kind
         self.exponent = exponent
         self.eps = eps
-        self.n_bins = n_fft // 2 + 1
+        self.mel_bands = int(mel_bands)
+        if self.mel_bands < 0:
+            raise ValueError(f"mel_bands must be 0 (linear bins) or positive, got {mel_bands}")
+        self.n_bins = self.mel_bands or n_fft // 2 + 1
+        mel = mel_filterbank(n_fft, self.mel_bands) if self.mel_bands else torch.empty(0)
+        self.register_buffer("mel", mel, persistent=False)
+        n_linear = n_fft // 2 + 1
         window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
-        k = torch.arange(self.n_bins, dtype=torch.float64).unsqueeze(1)
+        k = torch.arange(n_linear, dtype=torch.float64).unsqueeze(1)
         n = torch.arange(n_fft, dtype=torch.float64).unsqueeze(0)
         angle = 2.0 * math.pi * k * n / n_fft
         basis = torch.cat([torch.cos(angle) * window, -torch.sin(angle) * window], dim=0)
@@ -73,19 +112,21 @@ class STFTFrontend(nn.Module):
     def settings(self) -> dict:
         """The constructor arguments, as plain data (stored in checkpoints)."""
         return {"n_fft": self.n_fft, "hop_length": self.hop_length, "kind": self.kind,
-                "exponent": self.exponent, "eps": self.eps, "normalize": self.normalize}
+                "exponent": self.exponent, "eps": self.eps, "normalize": self.normalize,
+                "mel_bands": self.mel_bands}
 
     def frame_lengths(self, lengths: Tensor) -> Tensor:
         """Valid frame count for each waveform length."""
         return num_frames(lengths, self.hop_length)
 
     def spectrum(self, wav: Tensor) -> tuple[Tensor, Tensor]:
-        """Real and imaginary STFT parts, each ``(B, n_bins, T)``."""
+        """Real and imaginary STFT parts, each ``(B, n_fft // 2 + 1, T)`` (linear bins, before any mel bands)."""
         half = self.n_fft // 2
         # Right padding so that the last frame (index n // hop) is complete.
         padded = nn.functional.pad(wav.unsqueeze(1), (half, half))
         spec = nn.functional.conv1d(padded, self.basis, stride=self.hop_length)
-        return spec[:, : self.n_bins], spec[:, self.n_bins :]
+        half_bins = spec.shape[1] // 2
+        return spec[:, :half_bins], spec[:, half_bins:]
 
     def forward(self, wav: Tensor, lengths: Tensor | None = None) -> tuple[Tensor, Tensor]:
         if wav.dim() != 2:
@@ -98,6 +139,8 @@ class STFTFrontend(nn.Module):
         wav = wav * lengths_to_mask(lengths, n).to(wav.dtype)
         real, imag = self.spectrum(wav)
         power = real.pow(2) + imag.pow(2)
+        if self.mel_bands:
+            power = torch.matmul(power.transpose(1, 2), self.mel).transpose(1, 2)
         if self.kind == "logpow":
             feats = torch.log(power + self.eps)
         elif self.kind == "mag":

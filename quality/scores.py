@@ -23,6 +23,12 @@ class ScoreRange:
     def span(self) -> float:
         return self.high - self.low
 
+    def widened(self, margin: float) -> "ScoreRange":
+        """This range extended by ``margin`` times its span at each end (itself for 0)."""
+        if not margin:
+            return self
+        return ScoreRange(self.low - margin * self.span, self.high + margin * self.span)
+
     def normalize(self, score: Tensor) -> Tensor:
         """Map scores to [0, 1] (values outside the range map outside [0, 1])."""
         return (score - self.low) / self.span

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from quality.features import STFTFrontend
+from quality.features import STFTFrontend, hz_to_mel, mel_filterbank
 
 
 def test_matches_torch_stft_magnitude():
@@ -17,10 +17,10 @@ def test_matches_torch_stft_magnitude():
     assert mask.all()
 
 
-@pytest.mark.parametrize("kind", ["mag", "logpow", "cp"])
-def test_padding_does_not_change_valid_frames(kind):
+@pytest.mark.parametrize("kind,mel_bands", [("mag", 0), ("logpow", 0), ("cp", 0), ("logpow", 40)])
+def test_padding_does_not_change_valid_frames(kind, mel_bands):
     torch.manual_seed(0)
-    front = STFTFrontend(kind=kind, normalize="none")
+    front = STFTFrontend(kind=kind, normalize="none", mel_bands=mel_bands)
     x = torch.randn(1, 5000)
     alone, _ = front(x)
     padded = torch.cat([x, torch.randn(1, 3000)], dim=1)  # garbage past the length is ignored
@@ -62,3 +62,36 @@ def test_utterance_normalisation_is_level_invariant_and_ignores_padding():
     assert abs(valid.mean().item()) < 1e-4 and abs(valid.std(unbiased=False).item() - 1) < 1e-3
     with pytest.raises(ValueError, match="normalize"):
         STFTFrontend(normalize="batch")
+
+
+def test_mel_filterbank_triangles():
+    fb = mel_filterbank(512, 48)
+    assert fb.shape == (257, 48)
+    assert (fb >= 0).all() and fb.max() <= 1.0 + 1e-6
+    assert (fb.sum(0) > 0).all()
+    peaks = fb.argmax(0)
+    assert (peaks[1:] >= peaks[:-1]).all()  # centres rise with the band index
+    freqs = torch.linspace(0, 8000, 257)
+    centre_mel = hz_to_mel(freqs[peaks])
+    spacing = hz_to_mel(8000.0) / 49
+    assert torch.allclose(centre_mel, spacing * torch.arange(1, 49, dtype=torch.float32), atol=spacing / 2)
+    assert fb[:, 0].nonzero().max() < 10 and fb[:, -1].nonzero().min() > 200  # narrow low, wide high bands
+    with pytest.raises(ValueError, match="too many"):
+        mel_filterbank(64, 64)
+    with pytest.raises(ValueError, match="at least 1"):
+        mel_filterbank(512, 0)
+
+
+def test_mel_features_are_the_filtered_power_spectrum():
+    torch.manual_seed(0)
+    wav = torch.randn(2, 8000)
+    front = STFTFrontend(kind="logpow", eps=1e-8, normalize="none", mel_bands=40)
+    assert front.n_bins == 40 and front.settings()["mel_bands"] == 40
+    feats, _ = front(wav)
+    power = torch.stft(wav, 512, 256, window=torch.hann_window(512), center=True, pad_mode="constant",
+                       return_complex=True).abs().pow(2).transpose(1, 2)
+    ref = torch.log(power @ mel_filterbank(512, 40) + 1e-8)
+    assert feats.shape == ref.shape == (2, 8000 // 256 + 1, 40)
+    assert torch.allclose(feats, ref, atol=1e-3)
+    with pytest.raises(ValueError, match="mel_bands"):
+        STFTFrontend(mel_bands=-1)

@@ -180,3 +180,32 @@ def test_extra_heads_shapes_ranges_and_invariance(name):
         assert torch.allclose(alone.heads["sisdr"], out.heads["sisdr"][1:2], atol=1e-5, rtol=0)
     with pytest.raises(ValueError, match="'mos' names the main head"):
         build_model(name, heads={"mos": [1, 5]})
+
+
+def test_output_margin_reaches_range_ends_and_clamps_in_eval():
+    torch.manual_seed(0)
+    model = build_model("hasanet", score_range=[1.0, 4.64], output_margin=0.1, heads={"stoi": [0.0, 1.0]})
+    assert model.config["output_margin"] == 0.1
+    with torch.no_grad():
+        model.frame_head.bias.fill_(50.0)  # saturate: unclamped frames sit at the widened top, 5.004
+        model.extra_heads["head_stoi"].bias.fill_(-50.0)
+        wav, lengths = padded_batch()
+        model.train()
+        train_out = model(wav, lengths)
+        assert torch.allclose(train_out.utterance_score, torch.full((3,), 4.64 + 0.364), atol=1e-4)
+        assert torch.allclose(train_out.heads["stoi"], torch.full((3,), -0.1), atol=1e-4)
+        model.eval()
+        out = model(wav, lengths)
+    assert torch.allclose(out.utterance_score, torch.full((3,), 4.64))
+    assert torch.allclose(out.heads["stoi"], torch.zeros(3))
+    assert out.frame_scores[out.frame_mask].eq(4.64).all()
+    assert out.frame_scores[~out.frame_mask].eq(0).all()
+    assert out.head_frames["stoi"][~out.frame_mask].eq(0).all()
+    # With the sigmoid's midpoint at the range's midpoint, a zero logit still means mid-range.
+    assert model.score_range.widened(0.1).denormalize(torch.tensor(0.5)).item() == pytest.approx(2.82)
+
+
+@pytest.mark.parametrize("options", [{"output_margin": -0.1}, {"output_margin": 0.1, "normalized_output": False}])
+def test_output_margin_rejects_bad_settings(options):
+    with pytest.raises(ValueError, match="output_margin"):
+        build_model("hasanet", **options)

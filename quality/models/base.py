@@ -46,6 +46,11 @@ class QualityModel(nn.Module, ABC):
     - ``score_range``: ``(low, high)`` of the target score;
     - ``normalized_output``: frame heads end in a sigmoid scaled to the range (True) or are raw
       linear outputs read directly as scores (False);
+    - ``output_margin``: with a sigmoid output, widen its range by this fraction of the span at
+      each end (e.g. 0.1 on PESQ-wb 1.0-4.64 gives 0.636-5.004), so that targets at the ends of
+      the range (clean speech at 4.64) are reached at finite logits instead of in the sigmoid's
+      flat tail. In eval mode every score is then clamped to the range; training sees the
+      unclamped scores, so the loss still pulls over-shooting frames back;
     - ``features``: keyword arguments of :class:`~quality.features.STFTFrontend`;
     - ``heads``: extra targets predicted from the same frame embedding, ``{name: [low, high]}``
       (e.g. ``{stoi: [0, 1], sisdr: [-20, 40]}``); each gets a linear frame head, and its
@@ -60,12 +65,18 @@ class QualityModel(nn.Module, ABC):
         *,
         score_range: tuple[float, float] = (1.0, 5.0),
         normalized_output: bool = True,
+        output_margin: float = 0.0,
         features: dict[str, Any] | None = None,
         heads: dict[str, tuple[float, float]] | None = None,
     ) -> None:
         super().__init__()
+        if not 0.0 <= float(output_margin) <= 1.0:
+            raise ValueError(f"output_margin must lie in [0, 1], got {output_margin!r}")
+        if output_margin and not normalized_output:
+            raise ValueError("output_margin needs normalized_output: true (raw outputs have no range to widen)")
         self.score_range = ScoreRange(*score_range)
         self.normalized_output = normalized_output
+        self.output_margin = float(output_margin)
         self.frontend = STFTFrontend(**(features or {}))
         self.head_ranges = {str(name): ScoreRange(*bounds) for name, bounds in (heads or {}).items()}
         if "mos" in self.head_ranges:
@@ -83,7 +94,8 @@ class QualityModel(nn.Module, ABC):
         heads, frames = {}, {}
         for name in self.head_ranges:
             raw = self.extra_heads[f"head_{name}"](h).squeeze(-1)
-            score = self.head_ranges[name].denormalize(torch.sigmoid(raw)) if self.normalized_output else raw
+            score = self.head_ranges[name].widened(self.output_margin).denormalize(torch.sigmoid(raw)) \
+                if self.normalized_output else raw
             frames[name] = score * mask.to(score.dtype)
             heads[name] = frames[name].sum(1) / mask.sum(1).clamp(min=1).to(score.dtype)
         return {"heads": heads, "head_frames": frames}
@@ -96,12 +108,25 @@ class QualityModel(nn.Module, ABC):
     def to_score(self, raw: Tensor) -> Tensor:
         """Head output -> score scale (sigmoid scaled to the range, or identity for raw output)."""
         if self.normalized_output:
-            return self.score_range.denormalize(torch.sigmoid(raw))
+            return self.score_range.widened(self.output_margin).denormalize(torch.sigmoid(raw))
         return raw
 
     def forward(self, wav: Tensor, lengths: Tensor | None = None) -> QualityOutput:
         feats, mask = self.frontend(wav, lengths)
-        return self.forward_features(feats, mask)
+        out = self.forward_features(feats, mask)
+        return self.clamp_to_ranges(out) if self.output_margin and not self.training else out
+
+    def clamp_to_ranges(self, out: QualityOutput) -> QualityOutput:
+        """Clamp every score of ``out`` to its head's range (padded frames stay 0)."""
+        def clamp(score: Tensor, scale: ScoreRange) -> Tensor:
+            return score.clamp(scale.low, scale.high)
+
+        out.frame_scores = zero_padded(clamp(out.frame_scores, self.score_range), out.frame_mask)
+        out.utterance_score = clamp(out.utterance_score, self.score_range)
+        for name, scale in self.head_ranges.items():
+            out.heads[name] = clamp(out.heads[name], scale)
+            out.head_frames[name] = zero_padded(clamp(out.head_frames[name], scale), out.frame_mask)
+        return out
 
     @abstractmethod
     def forward_features(self, feats: Tensor, mask: Tensor) -> QualityOutput:
@@ -146,12 +171,13 @@ class FrameRegressor(QualityModel):
         *,
         score_range: tuple[float, float] = (1.0, 5.0),
         normalized_output: bool = True,
+        output_margin: float = 0.0,
         features: dict[str, Any] | None = None,
         heads: dict[str, tuple[float, float]] | None = None,
         **trunk: Any,
     ) -> None:
-        super().__init__(score_range=score_range, normalized_output=normalized_output, features=features,
-                         heads=heads)
+        super().__init__(score_range=score_range, normalized_output=normalized_output,
+                         output_margin=output_margin, features=features, heads=heads)
         self.trunk = self.trunk_class(self.n_bins, **trunk)
         self.frame_head = nn.Linear(self.trunk.output_size, 1)
         self.init_heads(self.trunk.output_size)

@@ -200,3 +200,34 @@ def test_extra_head_is_trained_and_reported(snr_lists, tmp_path):
     assert "val_half_lcc" in pd.read_csv(folder / "metrics.csv").columns
     _, meta = load_model(folder / "model.pt")
     assert set(meta["valid_head_metrics"]["half"]) >= {"mse", "lcc", "srcc"}
+
+
+def test_last_checkpoint_follows_the_latest_epoch_not_the_best(tmp_path):
+    import lightning as L
+
+    from quality.training.runner import checkpoint_callbacks
+
+    class Worsening(L.LightningModule):
+        """Validation score falls every epoch, so the best epoch is the first."""
+
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.zeros(1))
+
+        def training_step(self, batch, batch_idx):
+            return (self.weight - 1.0).pow(2).sum()
+
+        def validation_step(self, batch, batch_idx):
+            self.log("val_lcc", -float(self.current_epoch))
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    data = torch.utils.data.DataLoader(torch.zeros(2, 1), batch_size=1)
+    best, last = checkpoint_callbacks(tmp_path, "val_lcc", "max")
+    trainer = L.Trainer(max_epochs=3, callbacks=[best, last], logger=False, enable_progress_bar=False,
+                        enable_model_summary=False, accelerator="cpu")
+    trainer.fit(Worsening(), data, data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.ckpt", "last.ckpt"]
+    assert torch.load(tmp_path / "best.ckpt", weights_only=True)["epoch"] == 0
+    assert torch.load(tmp_path / "last.ckpt", weights_only=True)["epoch"] == 2

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..training.cli import resolve_resume
 from ..training.config import apply_override, load_config
-from ..training.runner import build_trainer, fit_in_run_folder, run_cli
+from ..training.runner import build_trainer, checkpoint_callbacks, fit_in_run_folder, run_cli
 
 RUN_DIR_ENV = "QUALITY_ENHANCER_RUN_DIR"
 QUALITY_LOSS_MODES = ("none", "joint", "grl")
@@ -129,7 +129,6 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     """Train as configured by parsed CLI ``args``; returns the validation metrics of ``model.pt``."""
     import lightning as L
     import torch
-    from lightning.pytorch.callbacks import ModelCheckpoint
     from lightning.pytorch.utilities import CombinedLoader
     from torch.utils.data import DataLoader, RandomSampler
 
@@ -181,9 +180,8 @@ def train(args: argparse.Namespace) -> dict[str, float]:
         train_loader = CombinedLoader({"mixtures": train_loader, "anchor": anchor_loader}, mode="min_size")
 
     task = EnhancementTask(config["enhancer"], config["loss"], config["lr"], config["weight_decay"], quality, judge)
-    best = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor="val_loss", mode="min",
-                           save_top_k=1, save_last=True, enable_version_counter=False)
-    trainer = build_trainer(run_dir, args, [best], max_epochs=config["max_epochs"], max_minutes=config.get("max_minutes"),
+    best, last = checkpoint_callbacks(run_dir / "checkpoints", "val_loss", "min")
+    trainer = build_trainer(run_dir, args, [best, last], max_epochs=config["max_epochs"], max_minutes=config.get("max_minutes"),
                             log_every=min(50, config["epoch_size"] // config["batch_size"]),
                             max_steps=config["max_steps"], gradient_clip_val=config["gradient_clip"] or None)
     if trainer.is_global_zero:

@@ -18,7 +18,7 @@ from typing import Any
 
 
 from .config import MONITOR_MODES, apply_override, load_config, validate_config
-from .runner import build_trainer, fit_in_run_folder, run_cli, weight_averaging
+from .runner import build_trainer, checkpoint_callbacks, fit_in_run_folder, run_cli, weight_averaging
 
 RUN_DIR_ENV = "QUALITY_RUN_DIR"
 
@@ -132,7 +132,7 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     """Run training as configured by parsed CLI ``args``; returns the final validation metrics."""
     import lightning as L
     import torch
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+    from lightning.pytorch.callbacks import EarlyStopping
     from torch.utils.data import DataLoader
 
     from ..checkpoint import save_model
@@ -182,10 +182,9 @@ def train(args: argparse.Namespace) -> dict[str, float]:
         config["init"] = str(args.init)
     monitor = config["early_stopping"].get("monitor", "val_lcc")
     mode = MONITOR_MODES[monitor]
-    best = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=monitor, mode=mode,
-                           save_top_k=1, save_last=True, enable_version_counter=False)
+    best, last = checkpoint_callbacks(run_dir / "checkpoints", monitor, mode)
     stop = EarlyStopping(monitor=monitor, mode=mode, patience=int(config["early_stopping"].get("patience", 8)))
-    callbacks = [best, stop, *weight_averaging(config.get("ema_decay"))]
+    callbacks = [best, last, stop, *weight_averaging(config.get("ema_decay"))]
     trainer = build_trainer(run_dir, args, callbacks, max_epochs=config["max_epochs"],
                             max_minutes=config.get("max_minutes"), log_every=min(50, len(train_loader)))
     best_path = fit_in_run_folder(trainer, task, train_loader, valid_loader, run_dir, config, ckpt_path,

@@ -34,6 +34,20 @@ def weight_averaging(ema_decay: float | None) -> list[Any]:
     return [WeightAveraging(multi_avg_fn=get_ema_multi_avg_fn(float(ema_decay)))]
 
 
+def checkpoint_callbacks(checkpoint_dir: Path, monitor: str, mode: str) -> tuple[Any, Any]:
+    """``(best, last)`` checkpoint callbacks writing ``best.ckpt`` (the best ``monitor`` value so far)
+    and ``last.ckpt`` (overwritten after every validation, so ``--resume`` continues from the latest
+    epoch). Lightning's own ``save_last=True`` rewrites ``last.ckpt`` only when a best checkpoint
+    is saved, which would make a resume restart from the best epoch and drop the later ones."""
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    best = ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=monitor, mode=mode, save_top_k=1,
+                           enable_version_counter=False)
+    last = ModelCheckpoint(dirpath=checkpoint_dir, filename="last", monitor=None, save_top_k=1,
+                           enable_version_counter=False)
+    return best, last
+
+
 def build_trainer(run_dir: Path, args: argparse.Namespace, callbacks: list[Any], *, max_epochs: int,
                   max_minutes: float | None = None, log_every: int = 50, **options: Any):
     """A Lightning Trainer writing CSV + TensorBoard logs under ``run_dir``; ``args`` carries

@@ -14,10 +14,11 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from .audio import SAMPLE_RATE
+
 FeatureKind = Literal["mag", "logpow", "cp"]
 FEATURE_KINDS = ("mag", "logpow", "cp")
 NORMALIZATIONS = ("none", "utterance")
-FRONTEND_SAMPLE_RATE = 16000
 
 
 def hz_to_mel(hz: float | Tensor) -> float | Tensor:
@@ -27,7 +28,7 @@ def hz_to_mel(hz: float | Tensor) -> float | Tensor:
     return 2595.0 * math.log10(1.0 + hz / 700.0)
 
 
-def mel_filterbank(n_fft: int, bands: int, sample_rate: int = FRONTEND_SAMPLE_RATE) -> Tensor:
+def mel_filterbank(n_fft: int, bands: int, sample_rate: int = SAMPLE_RATE) -> Tensor:
     """Triangular filters ``(n_fft // 2 + 1, bands)`` on the HTK mel scale from 0 Hz to Nyquist.
 
     Each filter rises from the previous band's centre to its own and falls to the next one's,
@@ -98,10 +99,10 @@ class STFTFrontend(nn.Module):
         self.mel_bands = int(mel_bands)
         if self.mel_bands < 0:
             raise ValueError(f"mel_bands must be 0 (linear bins) or positive, got {mel_bands}")
-        self.n_bins = self.mel_bands or n_fft // 2 + 1
+        n_linear = n_fft // 2 + 1
+        self.n_bins = self.mel_bands or n_linear
         mel = mel_filterbank(n_fft, self.mel_bands) if self.mel_bands else torch.empty(0)
         self.register_buffer("mel", mel, persistent=False)
-        n_linear = n_fft // 2 + 1
         window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
         k = torch.arange(n_linear, dtype=torch.float64).unsqueeze(1)
         n = torch.arange(n_fft, dtype=torch.float64).unsqueeze(0)

@@ -79,6 +79,9 @@ class QualityModel(nn.Module, ABC):
         self.output_margin = float(output_margin)
         self.frontend = STFTFrontend(**(features or {}))
         self.head_ranges = {str(name): ScoreRange(*bounds) for name, bounds in (heads or {}).items()}
+        # What the sigmoid spans: the ranges themselves, or wider by ``output_margin``.
+        self.output_range = self.score_range.widened(self.output_margin)
+        self.head_output_ranges = {name: r.widened(self.output_margin) for name, r in self.head_ranges.items()}
         if "mos" in self.head_ranges:
             raise ValueError("'mos' names the main head; give extra heads other names")
         self.extra_heads = nn.ModuleDict()
@@ -94,8 +97,7 @@ class QualityModel(nn.Module, ABC):
         heads, frames = {}, {}
         for name in self.head_ranges:
             raw = self.extra_heads[f"head_{name}"](h).squeeze(-1)
-            score = self.head_ranges[name].widened(self.output_margin).denormalize(torch.sigmoid(raw)) \
-                if self.normalized_output else raw
+            score = self.head_output_ranges[name].denormalize(torch.sigmoid(raw)) if self.normalized_output else raw
             frames[name] = score * mask.to(score.dtype)
             heads[name] = frames[name].sum(1) / mask.sum(1).clamp(min=1).to(score.dtype)
         return {"heads": heads, "head_frames": frames}
@@ -108,7 +110,7 @@ class QualityModel(nn.Module, ABC):
     def to_score(self, raw: Tensor) -> Tensor:
         """Head output -> score scale (sigmoid scaled to the range, or identity for raw output)."""
         if self.normalized_output:
-            return self.score_range.widened(self.output_margin).denormalize(torch.sigmoid(raw))
+            return self.output_range.denormalize(torch.sigmoid(raw))
         return raw
 
     def forward(self, wav: Tensor, lengths: Tensor | None = None) -> QualityOutput:

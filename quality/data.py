@@ -10,6 +10,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .audio import SAMPLE_RATE, load_audio, resample
+from .lists import degradation_targets
 
 
 def check_speed_factors(factors: object) -> list[float]:
@@ -28,14 +29,17 @@ class ListDataset(Dataset):
     ``speed_factors``: when given, each item is first played ``f`` times faster (pitch and formants
     scaled by ``f``, duration by ``1/f``), ``f`` drawn uniformly from the factors — Kaldi-style speed
     perturbation, which makes new voices from the training speakers. The item keeps its target:
-    this assumes quality labels survive a small speed change (as UTMOS22's training did). Items
-    are dicts with ``wav`` (1-D float tensor), ``target`` (float), ``heads`` (float tensor, one
-    value per head) and ``index`` (row position).
+    this assumes quality labels survive a small speed change (as UTMOS22's training did).
+    ``conditions``: degradation types whose presence in the ``condition`` column becomes a
+    multi-hot target (:func:`quality.lists.degradation_targets`). Items are dicts with ``wav``
+    (1-D float tensor), ``target`` (float), ``heads`` (float tensor, one value per head),
+    ``conditions`` (float tensor, one value per degradation type) and ``index`` (row position).
     """
 
     def __init__(self, table: pd.DataFrame, target: str, crop_seconds: float | None = None,
-                 heads: list[str] | tuple[str, ...] = (), speed_factors: list[float] | tuple[float, ...] = ()) -> None:
-        missing = [c for c in (target, *heads) if c not in table.columns]
+                 heads: list[str] | tuple[str, ...] = (), speed_factors: list[float] | tuple[float, ...] = (),
+                 conditions: list[str] | tuple[str, ...] = ()) -> None:
+        missing = [c for c in (target, *heads, *(["condition"] if conditions else [])) if c not in table.columns]
         if missing:
             raise ValueError(f"list has no column(s) {missing}; columns: {list(table.columns)}")
         bad = [c for c in heads if not np.all(np.isfinite(pd.to_numeric(table[c], errors="coerce")))]
@@ -46,6 +50,8 @@ class ListDataset(Dataset):
         self.heads = table[list(heads)].astype(np.float32).to_numpy() if heads else np.zeros((len(table), 0), np.float32)
         self.crop = int(round(crop_seconds * SAMPLE_RATE)) if crop_seconds else None
         self.speed_factors = check_speed_factors(speed_factors)
+        self.conditions = (degradation_targets(table["condition"].astype(str).tolist(), list(conditions)) if conditions
+                           else np.zeros((len(table), 0), np.float32))
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -61,12 +67,12 @@ class ListDataset(Dataset):
             start = int(torch.randint(0, wav.numel() - self.crop + 1, (1,)))
             wav = wav[start : start + self.crop]
         return {"wav": wav, "target": float(self.targets[index]), "heads": torch.tensor(self.heads[index]),
-                "index": index}
+                "conditions": torch.from_numpy(self.conditions[index]), "index": index}
 
 
 def collate_batch(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
     """Zero-pad waveforms to the longest; returns ``wav (B, N)``, ``lengths``, ``target``, ``heads (B, H)``,
-    ``index``."""
+    ``conditions (B, C)``, ``index``."""
     lengths = torch.tensor([item["wav"].numel() for item in items], dtype=torch.long)
     wav = torch.zeros(len(items), int(lengths.max()))
     for row, item in enumerate(items):
@@ -76,5 +82,6 @@ def collate_batch(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         "lengths": lengths,
         "target": torch.tensor([item["target"] for item in items], dtype=torch.float32),
         "heads": torch.stack([item["heads"] for item in items]),
+        "conditions": torch.stack([item["conditions"] for item in items]),
         "index": torch.tensor([item["index"] for item in items], dtype=torch.long),
     }

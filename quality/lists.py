@@ -40,6 +40,8 @@ __all__ = [
     "split_list",
     "bin_counts",
     "format_stats",
+    "degradation_names",
+    "degradation_targets",
     "main",
 ]
 
@@ -47,6 +49,10 @@ _COLUMNS_RE = re.compile(r"#\s*columns\s*:(.*)", re.IGNORECASE)
 _ZERO_PADDED_RE = re.compile(r"[+-]?0\d+")
 _TABLE_SEPARATORS = {".csv": ",", ".tsv": "\t"}
 SPLITS = ("train", "valid", "test")
+#: joins the degradation types of a combined ``condition`` (``room+talker``)
+CONDITION_SEPARATOR = "+"
+#: the ``condition`` of undegraded files: not a degradation type
+CLEAN_CONDITION = "clean"
 
 
 class ListError(ValueError):
@@ -445,6 +451,25 @@ def format_stats(df: pd.DataFrame, target: str, bin_width: float, low: float | N
 
 
 # --------------------------------------------------------------------------------------- CLI
+def degradation_names(conditions: Sequence[str]) -> list[str]:
+    """Sorted distinct degradation types in ``condition`` values; ``room+talker`` counts as
+    ``room`` and ``talker``, and ``clean`` is not a degradation."""
+    parts = {part.strip() for value in conditions for part in str(value).split(CONDITION_SEPARATOR)}
+    return sorted(parts - {"", CLEAN_CONDITION})
+
+
+def degradation_targets(conditions: Sequence[str], names: Sequence[str]) -> np.ndarray:
+    """Multi-hot ``(len(conditions), len(names))`` float32: 1 where a file's condition contains that
+    degradation type. Types not in ``names`` are ignored (a clean file is all zeros)."""
+    column = {name: i for i, name in enumerate(names)}
+    out = np.zeros((len(conditions), len(names)), np.float32)
+    for row, value in enumerate(conditions):
+        for part in str(value).split(CONDITION_SEPARATOR):
+            if part.strip() in column:
+                out[row, column[part.strip()]] = 1.0
+    return out
+
+
 def _load(path: str, target: str | None) -> tuple[pd.DataFrame, str]:
     df = read_list(path)
     name = resolve_target(df, target, path)

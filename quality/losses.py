@@ -21,6 +21,9 @@ Registry (:data:`LOSSES`):
 - ``heads_mse``: for models with extra heads (``heads: {stoi: [0, 1], ...}``), the mean over heads
   of utterance MSE + frame MSE on each head's normalised scale; targets are clamped to the head's
   range first (an SI-SDR of -50 dB teaches nothing a -20 dB floor does not).
+- ``condition_bce``: for models with a degradation classifier (``conditions: [noise, reverb, ...]``),
+  binary cross-entropy of its logits against the multi-hot degradation types of each file
+  (from the list's ``condition`` column), mean over files and types.
 
 Frame terms average over the utterances that have at least one valid frame.
 
@@ -35,7 +38,7 @@ from typing import Any, ClassVar, Mapping
 import torch
 from torch import Tensor, nn
 
-from .models.base import QualityOutput
+from .models.base import CONDITIONS_KEY, QualityOutput
 from .scores import ScoreBins, ScoreRange
 
 __all__ = [
@@ -266,11 +269,35 @@ class HeadsMSELoss(LossTerm):
         return total / len(self.head_ranges)
 
 
+class ConditionBCELoss(LossTerm):
+    """Degradation classifier: BCE of ``condition_logits`` against multi-hot degradation types."""
+
+    name = "condition_bce"
+    uses_heads = True
+
+    def __init__(self, score_range: ScoreRange, bins: ScoreBins | None = None,
+                 head_ranges: Mapping[str, ScoreRange] | None = None) -> None:
+        super().__init__(score_range, bins)
+
+    def forward(self, output: QualityOutput, target: Tensor, head_targets: Mapping[str, Tensor] | None = None
+                ) -> Tensor:
+        if output.condition_logits is None:
+            raise ValueError(f"loss {self.name!r} needs a model with a degradation classifier "
+                             "(model.conditions in the config)")
+        if not head_targets or CONDITIONS_KEY not in head_targets:
+            raise ValueError(f"loss {self.name!r}: the batch has no degradation targets")
+        y = head_targets[CONDITIONS_KEY].to(output.condition_logits.dtype)
+        if y.shape != output.condition_logits.shape:
+            raise ValueError(f"loss {self.name!r}: targets of shape {tuple(y.shape)} for logits of shape "
+                             f"{tuple(output.condition_logits.shape)}")
+        return nn.functional.binary_cross_entropy_with_logits(output.condition_logits, y)
+
+
 #: Loss name -> class.
 LOSSES: dict[str, type[LossTerm]] = {
     cls.name: cls
     for cls in (MSELoss, FrameMSELoss, FrameMSENormLoss, QualityNetFrameLoss, CELoss, EMDLoss, FrameEMDLoss,
-                HeadsMSELoss)
+                HeadsMSELoss, ConditionBCELoss)
 }
 
 

@@ -55,3 +55,18 @@ def test_speed_factors_out_of_range_are_refused(tone_table, bad):
 def test_config_validation_names_speed_perturb(bad):
     with pytest.raises(ValueError, match="speed_perturb"):
         validate_config(merge(DEFAULTS, {"speed_perturb": bad}))
+
+
+def test_conditions_become_multi_hot_targets(tone_table):
+    table = pd.concat([tone_table] * 3, ignore_index=True).assign(condition=["noise+reverb", "clean", "opus+noise"])
+    data = ListDataset(table, "pesq", conditions=["noise", "reverb"])
+    assert [data[i]["conditions"].tolist() for i in range(3)] == [[1.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+    assert ListDataset(table, "pesq")[0]["conditions"].numel() == 0
+    with pytest.raises(ValueError, match="condition"):
+        ListDataset(tone_table, "pesq", conditions=["noise"])
+
+
+@pytest.mark.parametrize("bad", ["yes", [], ["noise", 3]])
+def test_config_validation_names_conditions(bad):
+    with pytest.raises(ValueError, match="model.conditions"):
+        validate_config(merge(DEFAULTS, {"model": {"name": "hasanet", "conditions": bad}}))

@@ -298,3 +298,14 @@ def test_cli_errors_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert all(cmd in out for cmd in ("balance", "split", "stats", "convert"))
+
+
+def test_degradation_names_and_targets() -> None:
+    from quality.lists import degradation_names, degradation_targets
+
+    conditions = ["room+talker", "clean", "noise", "noise+opus", "talker"]
+    names = degradation_names(conditions)
+    assert names == ["noise", "opus", "room", "talker"]
+    targets = degradation_targets(conditions + ["unknown+noise"], names)
+    assert targets.dtype == np.float32 and targets.shape == (6, 4)
+    assert targets.tolist() == [[0, 0, 1, 1], [0, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0]]

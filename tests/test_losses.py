@@ -223,7 +223,7 @@ def test_build_loss_string_and_dict():
 
 
 def test_build_loss_errors():
-    with pytest.raises(ValueError, match=r"unknown loss 'l1'.*available: ce, emd, frame_emd"):
+    with pytest.raises(ValueError, match=r"unknown loss 'l1'.*available: ce, condition_bce, emd, frame_emd"):
         build_loss("mse+l1", MOS)
     with pytest.raises(ValueError, match="'ce' needs score bins"):
         build_loss({"ce": 1.0}, MOS)
@@ -312,3 +312,22 @@ def test_heads_mse_needs_heads_and_combines():
     total, parts = combined(o, torch.tensor([3.0]), {"stoi": torch.tensor([1.0])})
     assert parts["mse"].item() == 0.0
     assert total.item() == pytest.approx(0.5 * (0.25 + 0.25))
+
+
+def test_condition_bce_by_hand_and_errors():
+    from quality.models.base import CONDITIONS_KEY
+
+    o = QualityOutput(torch.full((2, 1), 3.0), torch.ones(2, 1, dtype=torch.bool), torch.tensor([3.0, 3.0]),
+                      condition_logits=torch.tensor([[0.0, 2.0], [-1.0, 0.0]]))
+    y = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    expected = (math.log(2) + math.log1p(math.exp(2.0)) + math.log1p(math.exp(-1.0)) + math.log(2)) / 4
+    combined = build_loss("mse+condition_bce:0.5", MOS)
+    total, parts = combined(o, torch.tensor([3.0, 3.0]), {CONDITIONS_KEY: y})
+    assert parts["condition_bce"].item() == pytest.approx(expected, rel=1e-6)
+    assert total.item() == pytest.approx(0.5 * expected, rel=1e-6)
+    with pytest.raises(ValueError, match="no degradation targets"):
+        combined(o, torch.tensor([3.0, 3.0]), {})
+    with pytest.raises(ValueError, match="shape"):
+        combined(o, torch.tensor([3.0, 3.0]), {CONDITIONS_KEY: y[:, :1]})
+    with pytest.raises(ValueError, match="model.conditions"):
+        combined(out(score=[3.0, 3.0]), torch.tensor([3.0, 3.0]), {CONDITIONS_KEY: y})

@@ -209,3 +209,21 @@ def test_output_margin_reaches_range_ends_and_clamps_in_eval():
 def test_output_margin_rejects_bad_settings(options):
     with pytest.raises(ValueError, match="output_margin"):
         build_model("hasanet", **options)
+
+
+@pytest.mark.parametrize("name", ["hasanet", "cnn_class"])
+def test_condition_classifier_logits_are_padding_invariant(name):
+    torch.manual_seed(0)
+    model = build_model(name, conditions=["noise", "reverb", "opus"]).eval()
+    assert model.config["conditions"] == ["noise", "reverb", "opus"]
+    wav, lengths = padded_batch(seed=3)
+    with torch.no_grad():
+        out = model(wav, lengths)
+        alone = model(wav[1:2, : LENGTHS[1]])
+    assert out.condition_logits.shape == (3, 3)
+    assert torch.allclose(alone.condition_logits, out.condition_logits[1:2], atol=1e-5, rtol=0)
+    assert build_model(name).eval()(wav, lengths).condition_logits is None
+    with pytest.raises(ValueError, match="distinct"):
+        build_model(name, conditions=["noise", "noise"])
+    with pytest.raises(ValueError, match="'conditions' names the degradation classifier"):
+        build_model(name, heads={"conditions": [0, 1]})

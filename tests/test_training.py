@@ -231,3 +231,28 @@ def test_last_checkpoint_follows_the_latest_epoch_not_the_best(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.ckpt", "last.ckpt"]
     assert torch.load(tmp_path / "best.ckpt", weights_only=True)["epoch"] == 0
     assert torch.load(tmp_path / "last.ckpt", weights_only=True)["epoch"] == 2
+
+
+def test_degradation_classifier_is_trained_from_the_condition_column(snr_lists, tmp_path):
+    lists = []
+    for source in (snr_lists[0], snr_lists[1]):
+        table = pd.read_csv(source, sep=r"\s+", comment="#", names=["path", "score", "speaker"])
+        table["condition"] = ["noise" if snr < 15 else "clean" for snr in table["score"]]
+        target = tmp_path / source.name.replace(".list", ".csv")
+        table.assign(path=[str(source.parent / p) for p in table["path"]]).to_csv(target, index=False)
+        lists.append(target)
+    args = ["--model", "hasanet", "--train", str(lists[0]), "--valid", str(lists[1]), "--max-epochs", "3",
+            "--out", str(tmp_path / "runs"), "--loss", "mse+frame_mse+condition_bce", "--set", "model.conditions=auto",
+            *SMALL]
+    assert train_main(args) == 0
+    folder = run_folder(tmp_path / "runs")
+    assert "train_condition_bce" in pd.read_csv(folder / "metrics.csv").columns
+    model, meta = load_model(folder / "model.pt")
+    assert model.conditions == ["noise"] and meta["train_config"]["model"]["conditions"] == ["noise"]
+    # The classifier separates the noisier half of the validation files from the rest.
+    from quality.audio import load_audio
+    valid = pd.read_csv(lists[1])
+    with torch.no_grad():
+        logits = [float(model(torch.from_numpy(load_audio(p))[None]).condition_logits) for p in valid["path"]]
+    noisy = valid["condition"].eq("noise").to_numpy()
+    assert pd.Series(logits)[noisy].mean() - pd.Series(logits)[~noisy].mean() > 0.5

@@ -14,6 +14,8 @@ from .layers import masked_mean, zero_padded
 
 PredictionMode = Literal["avg", "cls", "avg+cls"]
 PREDICTION_MODES = ("avg", "cls", "avg+cls")
+#: key of the degradation-classifier targets among a batch's head targets
+CONDITIONS_KEY = "conditions"
 
 
 @dataclass
@@ -27,6 +29,8 @@ class QualityOutput:
     frame_logits: ``(B, T, K)`` per-frame bin logits where the model has them, else None.
     heads: extra heads' utterance scores ``(B,)`` by target name (e.g. ``stoi``, ``sisdr``).
     head_frames: extra heads' frame scores ``(B, T)`` by target name.
+    condition_logits: ``(B, C)`` logits of the auxiliary degradation classifier (one per entry of
+    the model's ``conditions``), else None.
     """
 
     frame_scores: Tensor
@@ -36,6 +40,7 @@ class QualityOutput:
     frame_logits: Tensor | None = None
     heads: dict[str, Tensor] = field(default_factory=dict)
     head_frames: dict[str, Tensor] = field(default_factory=dict)
+    condition_logits: Tensor | None = None
 
 
 class QualityModel(nn.Module, ABC):
@@ -54,7 +59,11 @@ class QualityModel(nn.Module, ABC):
     - ``features``: keyword arguments of :class:`~quality.features.STFTFrontend`;
     - ``heads``: extra targets predicted from the same frame embedding, ``{name: [low, high]}``
       (e.g. ``{stoi: [0, 1], sisdr: [-20, 40]}``); each gets a linear frame head, and its
-      utterance score is the masked mean of its frames.
+      utterance score is the masked mean of its frames;
+    - ``conditions``: names of degradation types (e.g. ``[noise, reverb, opus]``) for an auxiliary
+      multi-label classifier on the utterance mean of the frame embeddings, trained with the
+      ``condition_bce`` loss from the list's ``condition`` column. It only shapes the embedding
+      during training; predictions, export and the scores ignore it.
 
     Subclasses call :meth:`init_heads` with their frame-embedding size and pass
     ``**self.head_outputs(h, mask)`` to :class:`QualityOutput`.
@@ -68,6 +77,7 @@ class QualityModel(nn.Module, ABC):
         output_margin: float = 0.0,
         features: dict[str, Any] | None = None,
         heads: dict[str, tuple[float, float]] | None = None,
+        conditions: list[str] | tuple[str, ...] | None = None,
     ) -> None:
         super().__init__()
         if not 0.0 <= float(output_margin) <= 1.0:
@@ -84,23 +94,32 @@ class QualityModel(nn.Module, ABC):
         self.head_output_ranges = {name: r.widened(self.output_margin) for name, r in self.head_ranges.items()}
         if "mos" in self.head_ranges:
             raise ValueError("'mos' names the main head; give extra heads other names")
+        if CONDITIONS_KEY in self.head_ranges:
+            raise ValueError(f"{CONDITIONS_KEY!r} names the degradation classifier; give extra heads other names")
+        self.conditions = [str(c) for c in (conditions or [])]
+        if len(set(self.conditions)) != len(self.conditions) or not all(self.conditions):
+            raise ValueError(f"conditions must be distinct non-empty names, got {conditions!r}")
         self.extra_heads = nn.ModuleDict()
+        self.condition_head: nn.Module | None = None
         self.config: dict[str, Any] = {}
 
     def init_heads(self, size: int) -> None:
         """Create one linear frame head per extra target on ``size``-dim frame embeddings."""
         # Keys are prefixed: a bare name such as "half" or "eval" would clash with nn.Module attributes.
         self.extra_heads = nn.ModuleDict({f"head_{name}": nn.Linear(size, 1) for name in self.head_ranges})
+        self.condition_head = nn.Linear(size, len(self.conditions)) if self.conditions else None
 
-    def head_outputs(self, h: Tensor, mask: Tensor) -> dict[str, dict[str, Tensor]]:
-        """Extra heads on frame embeddings ``h`` ``(B, T, size)``: ``heads`` and ``head_frames``."""
+    def head_outputs(self, h: Tensor, mask: Tensor) -> dict[str, Any]:
+        """Extra heads on frame embeddings ``h`` ``(B, T, size)``: ``heads``, ``head_frames`` and
+        ``condition_logits``."""
         heads, frames = {}, {}
         for name in self.head_ranges:
             raw = self.extra_heads[f"head_{name}"](h).squeeze(-1)
             score = self.head_output_ranges[name].denormalize(torch.sigmoid(raw)) if self.normalized_output else raw
             frames[name] = score * mask.to(score.dtype)
             heads[name] = frames[name].sum(1) / mask.sum(1).clamp(min=1).to(score.dtype)
-        return {"heads": heads, "head_frames": frames}
+        logits = self.condition_head(masked_mean(h, mask)) if self.condition_head is not None else None
+        return {"heads": heads, "head_frames": frames, "condition_logits": logits}
 
     @property
     def n_bins(self) -> int:
@@ -176,10 +195,11 @@ class FrameRegressor(QualityModel):
         output_margin: float = 0.0,
         features: dict[str, Any] | None = None,
         heads: dict[str, tuple[float, float]] | None = None,
+        conditions: list[str] | tuple[str, ...] | None = None,
         **trunk: Any,
     ) -> None:
         super().__init__(score_range=score_range, normalized_output=normalized_output,
-                         output_margin=output_margin, features=features, heads=heads)
+                         output_margin=output_margin, features=features, heads=heads, conditions=conditions)
         self.trunk = self.trunk_class(self.n_bins, **trunk)
         self.frame_head = nn.Linear(self.trunk.output_size, 1)
         self.init_heads(self.trunk.output_size)

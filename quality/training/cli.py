@@ -138,7 +138,7 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     from ..checkpoint import save_model
     from ..data import ListDataset, collate_batch
     from ..evaluate import head_metrics, predict_table
-    from ..lists import read_list
+    from ..lists import degradation_names, read_list
     from ..metrics import format_metrics, score_metrics
     from .module import QualityTask
 
@@ -169,10 +169,16 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     loader_args = {"collate_fn": collate_batch, "num_workers": workers, "persistent_workers": workers > 0}
     crop = config["crop_seconds"] or None
     heads = list((config["model"].get("heads") or {}))
-    train_data = ListDataset(train_table, target, crop, heads, config.get("speed_perturb") or ())
+    if config["model"].get("conditions") == "auto":  # the degradation types of the training list
+        if "condition" not in train_table.columns:
+            raise ValueError(f"{train_list}: model.conditions: auto needs a 'condition' column")
+        config["model"]["conditions"] = degradation_names(train_table["condition"].astype(str).tolist())
+    conditions = list(config["model"].get("conditions") or [])
+    train_data = ListDataset(train_table, target, crop, heads, config.get("speed_perturb") or (), conditions)
     train_loader = DataLoader(train_data, batch_size=config["batch_size"],
                               shuffle=True, drop_last=len(train_table) > config["batch_size"], **loader_args)
-    valid_loader = DataLoader(ListDataset(valid_table, target, heads=heads), batch_size=config["batch_size"],
+    valid_loader = DataLoader(ListDataset(valid_table, target, heads=heads, conditions=conditions),
+                              batch_size=config["batch_size"],
                               **loader_args)
 
     task = QualityTask(config["model"], config["loss"], config["optimizer"], config["lr"], config["weight_decay"],

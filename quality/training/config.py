@@ -93,3 +93,8 @@ def validate_config(config: dict[str, Any]) -> None:
     check_speed_factors(config.get("speed_perturb") or [])
     if not isinstance(config.get("model"), dict) or "name" not in config["model"]:
         raise ValueError("config needs model.name")
+    conditions = config["model"].get("conditions")
+    if conditions not in (None, "auto") and not (
+            isinstance(conditions, list) and conditions and all(isinstance(c, str) and c for c in conditions)):
+        raise ValueError("model.conditions must be 'auto' (the degradation types of the training list), "
+                         f"a list of names, or null; got {conditions!r}")

@@ -10,6 +10,7 @@ import torch
 from ..losses import build_loss
 from ..metrics import score_metrics
 from ..models import build_model
+from ..models.base import CONDITIONS_KEY
 
 
 class QualityTask(L.LightningModule):
@@ -41,8 +42,12 @@ class QualityTask(L.LightningModule):
         return self.model(wav, lengths)
 
     def head_targets(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Extra-head targets of a batch by head name."""
-        return {name: batch["heads"][:, i] for i, name in enumerate(self.head_names)}
+        """Extra-head targets of a batch by head name (and the degradation types under
+        ``CONDITIONS_KEY`` when the model classifies them)."""
+        targets = {name: batch["heads"][:, i] for i, name in enumerate(self.head_names)}
+        if self.model.conditions:
+            targets[CONDITIONS_KEY] = batch["conditions"]
+        return targets
 
     def head_predictions(self, out) -> torch.Tensor:
         """Extra-head utterance scores stacked as ``(B, H)``."""

@@ -256,3 +256,15 @@ def test_degradation_classifier_is_trained_from_the_condition_column(snr_lists, 
         logits = [float(model(torch.from_numpy(load_audio(p))[None]).condition_logits) for p in valid["path"]]
     noisy = valid["condition"].eq("noise").to_numpy()
     assert pd.Series(logits)[noisy].mean() - pd.Series(logits)[~noisy].mean() > 0.5
+
+
+def test_epoch_batches_sets_how_often_a_large_list_is_validated(snr_lists, tmp_path):
+    train, valid = snr_lists
+    args = ["--model", "hasanet", "--train", str(train), "--valid", str(valid), "--max-epochs", "2",
+            "--out", str(tmp_path), "--set", "epoch_batches=3", *SMALL]
+    assert train_main(args) == 0
+    folder = run_folder(tmp_path)
+    last = torch.load(folder / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert last["global_step"] == 6 and last["epoch"] == 1
+    assert pd.read_csv(folder / "metrics.csv")["val_lcc"].notna().sum() == 2
+    assert train_main([*args, "--set", "epoch_batches=0"]) == 1

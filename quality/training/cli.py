@@ -191,8 +191,12 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     best, last = checkpoint_callbacks(run_dir / "checkpoints", monitor, mode)
     stop = EarlyStopping(monitor=monitor, mode=mode, patience=int(config["early_stopping"].get("patience", 8)))
     callbacks = [best, last, stop, *weight_averaging(config.get("ema_decay"))]
+    # With epoch_batches, each "epoch" is that many batches of the shuffled list, so large lists are
+    # validated (and the scheduler and early stopping step) as often as small ones.
+    epoch_batches = config.get("epoch_batches") or len(train_loader)
     trainer = build_trainer(run_dir, args, callbacks, max_epochs=config["max_epochs"],
-                            max_minutes=config.get("max_minutes"), log_every=min(50, len(train_loader)))
+                            max_minutes=config.get("max_minutes"), log_every=min(50, epoch_batches),
+                            limit_train_batches=min(epoch_batches, len(train_loader)))
     best_path = fit_in_run_folder(trainer, task, train_loader, valid_loader, run_dir, config, ckpt_path,
                                   best, RUN_DIR_ENV)
     if best_path is None:  # not rank 0

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "batch_size": 16,
     "max_epochs": 30,
     "max_minutes": None,
+    "epoch_batches": None,  # e.g. 562: an "epoch" (validation, checkpoint, scheduler step) every this many batches
     "crop_seconds": 4.0,
     "speed_perturb": [],  # e.g. [0.9, 1.0, 1.1]: training items played at a random one of these speeds
     "early_stopping": {"monitor": "val_lcc", "patience": 8},
@@ -79,6 +80,10 @@ def validate_config(config: dict[str, Any]) -> None:
     monitor = config["early_stopping"].get("monitor", "val_lcc")
     if monitor not in MONITOR_MODES:
         raise ValueError(f"early_stopping.monitor must be one of {sorted(MONITOR_MODES)}, got {monitor!r}")
+    epoch_batches = config.get("epoch_batches")
+    if epoch_batches is not None and not (isinstance(epoch_batches, int) and not isinstance(epoch_batches, bool)
+                                          and epoch_batches > 0):
+        raise ValueError(f"epoch_batches must be a positive integer or null, got {epoch_batches!r}")
     for key in ("lr", "batch_size", "max_epochs"):
         if not config[key] or config[key] <= 0:
             raise ValueError(f"{key} must be positive, got {config[key]!r}")

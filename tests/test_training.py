@@ -24,6 +24,19 @@ def run_folder(out: Path) -> Path:
     return folder
 
 
+def csv_lists(snr_lists, folder: Path, **columns) -> list[Path]:
+    """The (train, valid) SNR lists as CSV files in ``folder`` with extra columns computed from each table."""
+    written = []
+    for source in snr_lists:
+        table = pd.read_csv(source, sep=r"\s+", comment="#", names=["path", "score", "speaker"])
+        for name, compute in columns.items():
+            table[name] = compute(table)
+        target = folder / source.name.replace(".list", ".csv")
+        table.assign(path=[str(source.parent / p) for p in table["path"]]).to_csv(target, index=False)
+        written.append(target)
+    return written
+
+
 @pytest.fixture(scope="module")
 def trained(snr_lists, tmp_path_factory):
     train, valid = snr_lists
@@ -184,14 +197,7 @@ def test_ddp_two_cpu_processes_on_gloo(snr_lists, tmp_path):
 
 
 def test_extra_head_is_trained_and_reported(snr_lists, tmp_path):
-    train, valid = snr_lists
-    lists = []
-    for source in (train, valid):
-        table = pd.read_csv(source, sep=r"\s+", comment="#", names=["path", "score", "speaker"])
-        table["half"] = table["score"] / 2
-        target = tmp_path / source.name.replace(".list", ".csv")
-        table.assign(path=[str(source.parent / p) for p in table["path"]]).to_csv(target, index=False)
-        lists.append(target)
+    lists = csv_lists(snr_lists, tmp_path, half=lambda table: table["score"] / 2)
     args = ["--model", "hasanet", "--train", str(lists[0]), "--valid", str(lists[1]), "--max-epochs", "1",
             "--out", str(tmp_path / "runs"), "--loss", "mse+frame_mse+heads_mse", "--set", "model.heads={half: [0, 15]}",
             *SMALL]
@@ -234,13 +240,8 @@ def test_last_checkpoint_follows_the_latest_epoch_not_the_best(tmp_path):
 
 
 def test_degradation_classifier_is_trained_from_the_condition_column(snr_lists, tmp_path):
-    lists = []
-    for source in (snr_lists[0], snr_lists[1]):
-        table = pd.read_csv(source, sep=r"\s+", comment="#", names=["path", "score", "speaker"])
-        table["condition"] = ["noise" if snr < 15 else "clean" for snr in table["score"]]
-        target = tmp_path / source.name.replace(".list", ".csv")
-        table.assign(path=[str(source.parent / p) for p in table["path"]]).to_csv(target, index=False)
-        lists.append(target)
+    lists = csv_lists(snr_lists, tmp_path,
+                      condition=lambda table: ["noise" if snr < 15 else "clean" for snr in table["score"]])
     args = ["--model", "hasanet", "--train", str(lists[0]), "--valid", str(lists[1]), "--max-epochs", "3",
             "--out", str(tmp_path / "runs"), "--loss", "mse+frame_mse+condition_bce", "--set", "model.conditions=auto",
             *SMALL]

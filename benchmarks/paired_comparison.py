@@ -11,7 +11,8 @@ folder holding it) for exactly the files of ``--list``, in any order. For every 
 gives LCC/SRCC with a 95 % percentile-bootstrap interval, drawing whole speakers when the list has a
 ``speaker`` column (so the interval says how much a figure owes to which speakers were in the
 split), and for every model after the first the paired difference to the first over the same
-draws: an interval that contains 0 means the split cannot tell the two apart.
+draws: an interval that contains 0 means the split cannot tell the two apart. With speakers, the
+table also gives the LCC with every speaker weighing the same (``quality.metrics.group_balanced_lcc``).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from common import REPO_ROOT, markdown_table, positive_int
 sys.path.insert(0, str(REPO_ROOT))
 
 from quality.lists import read_list  # noqa: E402
-from quality.metrics import bootstrap_interval, score_metrics  # noqa: E402
+from quality.metrics import bootstrap_interval, group_balanced_lcc, score_metrics  # noqa: E402
 
 
 def read_predictions(spec: str, table: pd.DataFrame) -> tuple[str, pd.Series]:
@@ -73,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         ci = bootstrap_interval(pred, true, groups, resamples=args.resamples)
         row = {"model": name, "n": m["n"], "LCC": f"{m['lcc']:.4f}", "LCC 95%": "{:.3f}..{:.3f}".format(*ci["lcc"]),
                "SRCC": f"{m['srcc']:.4f}", "SRCC 95%": "{:.3f}..{:.3f}".format(*ci["srcc"])}
+        if groups is not None:
+            row["LCC (speakers equal)"] = f"{group_balanced_lcc(pred, true, groups):.4f}"
         if name != models[0][0]:
             diff = bootstrap_interval(pred, true, groups, resamples=args.resamples, baseline=reference)
             ref = score_metrics(reference, true)
@@ -80,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
             row["ΔSRCC (95%)"] = "{:+.4f} ({:+.3f}..{:+.3f})".format(m["srcc"] - ref["srcc"], *diff["srcc"])
         rows.append(row)
     columns = ["model", "n", "LCC", "LCC 95%", "SRCC", "SRCC 95%", "ΔLCC (95%)", "ΔSRCC (95%)"]
+    if groups is not None:
+        columns.append("LCC (speakers equal)")
     print(f"{Path(args.list).name}, {args.resamples} resamples of the {unit}; Δ against {models[0][0]}\n")
-    print(markdown_table(columns, ([str(r.get(c, "")) for c in columns] for r in rows), "lrrrrrrr"))
+    print(markdown_table(columns, ([str(r.get(c, "")) for c in columns] for r in rows), "l" + "r" * (len(columns) - 1)))
     return 0
 
 

@@ -76,7 +76,7 @@ def scatter_plot(pred: np.ndarray, true: np.ndarray, path: Path, title: str) -> 
 
 def main(argv: list[str] | None = None) -> int:
     from .lists import read_list
-    from .metrics import bootstrap_interval, format_metrics, metrics_by_group, score_metrics
+    from .metrics import bootstrap_interval, format_metrics, group_balanced_lcc, metrics_by_group, score_metrics
 
     p = argparse.ArgumentParser(prog="python -m quality.evaluate", description=__doc__.split("\n")[0])
     p.add_argument("--checkpoint", required=True, help="model.pt from training")
@@ -103,12 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     unit = "speakers" if "speaker" in table.columns else "files"
     interval = bootstrap_interval(pred, true, table["speaker"].to_numpy() if unit == "speakers" else None,
                                   resamples=args.bootstrap) if args.bootstrap else None
+    balanced = group_balanced_lcc(pred, true, table["speaker"].to_numpy()) if unit == "speakers" else None
     if args.out:
         out = Path(args.out)
         rows = pd.DataFrame({"path": table["path"], "target": true, "prediction": pred, "error": pred - true})
         atomic_write(out / "predictions.csv", lambda tmp: rows.to_csv(tmp, index=False))
         report = {"checkpoint": str(args.checkpoint), "list": str(args.list), "target": target,
                   **{k: float(v) for k, v in metrics.items()}}
+        if balanced is not None:
+            report["lcc_speaker_balanced"] = balanced
         if interval:
             report["ci95"] = {"resampled": unit, "resamples": args.bootstrap, **{k: list(v) for k, v in interval.items()}}
         for group in (c for c in GROUP_COLUMNS if c in table.columns):
@@ -125,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     if interval:
         print(f"95% interval, {args.bootstrap} resamples of the {unit}: lcc {interval['lcc'][0]:.4f}..{interval['lcc'][1]:.4f}, "
               f"srcc {interval['srcc'][0]:.4f}..{interval['srcc'][1]:.4f}")
+    if balanced is not None:
+        print(f"lcc with every speaker weighing the same: {balanced:.4f}")
     print(format_metrics(metrics))
     return 0
 

@@ -450,7 +450,6 @@ def format_stats(df: pd.DataFrame, target: str, bin_width: float, low: float | N
     return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------------------- CLI
 def degradation_names(conditions: Sequence[str]) -> list[str]:
     """Sorted distinct degradation types in ``condition`` values; ``room+talker`` counts as
     ``room`` and ``talker``, and ``clean`` is not a degradation."""
@@ -464,12 +463,13 @@ def degradation_targets(conditions: Sequence[str], names: Sequence[str]) -> np.n
     column = {name: i for i, name in enumerate(names)}
     out = np.zeros((len(conditions), len(names)), np.float32)
     for row, value in enumerate(conditions):
-        for part in str(value).split(CONDITION_SEPARATOR):
-            if part.strip() in column:
-                out[row, column[part.strip()]] = 1.0
+        for part in (p.strip() for p in str(value).split(CONDITION_SEPARATOR)):
+            if part in column:
+                out[row, column[part]] = 1.0
     return out
 
 
+# --------------------------------------------------------------------------------------- CLI
 def _load(path: str, target: str | None) -> tuple[pd.DataFrame, str]:
     df = read_list(path)
     name = resolve_target(df, target, path)

@@ -13,7 +13,8 @@ from scipy.stats import rankdata
 
 from .scores import ScoreRange
 
-__all__ = ["bootstrap_interval", "format_metrics", "lcc", "metrics_by_group", "mse", "score_metrics", "srcc"]
+__all__ = ["bootstrap_interval", "format_metrics", "group_balanced_lcc", "lcc", "metrics_by_group", "mse",
+           "score_metrics", "srcc"]
 
 
 def _as_array(x: Any, name: str) -> np.ndarray:
@@ -35,15 +36,16 @@ def _pair(pred: Any, true: Any) -> tuple[np.ndarray, np.ndarray]:
     return p, t
 
 
-def _pearson(p: np.ndarray, t: np.ndarray) -> float:
-    """Pearson correlation; NaN for < 2 items or a constant side."""
+def _pearson(p: np.ndarray, t: np.ndarray, w: np.ndarray | None = None) -> float:
+    """Pearson correlation, optionally with item weights ``w``; NaN for < 2 items or a constant side."""
     if p.size < 2:
         return float("nan")
-    dp, dt = p - p.mean(), t - t.mean()
-    denom = np.sqrt((dp * dp).sum() * (dt * dt).sum())
+    w = np.full(p.size, 1.0 / p.size) if w is None else w / w.sum()
+    dp, dt = p - (w * p).sum(), t - (w * t).sum()
+    denom = np.sqrt((w * dp * dp).sum() * (w * dt * dt).sum())
     if denom == 0.0 or np.ptp(p) == 0.0 or np.ptp(t) == 0.0:
         return float("nan")
-    return float(np.clip((dp * dt).sum() / denom, -1.0, 1.0))
+    return float(np.clip((w * dp * dt).sum() / denom, -1.0, 1.0))
 
 
 def mse(pred: Any, true: Any) -> float:
@@ -55,6 +57,17 @@ def mse(pred: Any, true: Any) -> float:
 def lcc(pred: Any, true: Any) -> float:
     """Linear (Pearson) correlation coefficient; NaN for < 2 items or constant input."""
     return _pearson(*_pair(pred, true))
+
+
+def group_balanced_lcc(pred: Any, true: Any, groups: Any) -> float:
+    """Pearson correlation with every group (e.g. speaker) weighing the same: each item weighs
+    ``1 / size of its group``, so a split dominated by a few large groups is not read as theirs."""
+    p, t = _pair(pred, true)
+    g = np.asarray(groups).reshape(-1)
+    if g.size != p.size:
+        raise ValueError(f"groups and pred differ in length: {g.size} vs {p.size}")
+    _, inverse, counts = np.unique(g, return_inverse=True, return_counts=True)
+    return _pearson(p, t, 1.0 / counts[inverse])
 
 
 def srcc(pred: Any, true: Any) -> float:

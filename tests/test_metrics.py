@@ -149,3 +149,17 @@ def test_errors():
         metrics_by_group([], [], [])
     with pytest.raises(ValueError, match="NaN"):
         srcc([1.0, float("nan")], [1.0, 2.0])
+
+
+def test_group_balanced_lcc_weighs_every_group_the_same():
+    from quality.metrics import group_balanced_lcc
+
+    pred, true = [1.0, 2.0, 3.5, 2.0, 4.0], [1.2, 1.9, 3.0, 3.1, 4.4]
+    groups = ["a", "a", "a", "b", "c"]
+    # a's three items count once in all, as b's and c's single items do: the same as repeating b and c 3 times
+    expected = lcc(pred[:3] + [pred[3]] * 3 + [pred[4]] * 3, true[:3] + [true[3]] * 3 + [true[4]] * 3)
+    assert group_balanced_lcc(pred, true, groups) == pytest.approx(expected, abs=1e-12)
+    assert group_balanced_lcc(pred, true, list("abcde")) == pytest.approx(lcc(pred, true), abs=1e-12)
+    assert expected != pytest.approx(lcc(pred, true), abs=1e-3)
+    with pytest.raises(ValueError, match="differ in length"):
+        group_balanced_lcc(pred, true, groups[:2])

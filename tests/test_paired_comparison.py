@@ -44,6 +44,8 @@ def test_table_has_intervals_and_paired_differences(tmp_path, capsys):
     gain = float(cells[6].split()[0])
     gain_low = float(cells[6].split("(")[1].split("..")[0])
     assert gain > 0 and gain_low > 0  # clearly better, and the interval says so
+    assert out.splitlines()[2].rstrip().endswith("| LCC (speakers equal) |")
+    assert -1.0 <= float(cells[8]) <= 1.0
 
 
 def test_missing_predictions_are_named(tmp_path, capsys):

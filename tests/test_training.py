@@ -160,6 +160,12 @@ def test_evaluate_cli_writes_csv_plot_and_metrics(trained, snr_lists, tmp_path):
     low, high = report["ci95"]["lcc"]
     assert report["ci95"]["resampled"] == "speakers" and low <= report["lcc"] <= high
     assert "95% interval, 1000 resamples of the speakers: lcc" in proc.stdout
+    from quality.lists import read_list
+    from quality.metrics import group_balanced_lcc
+    speakers = read_list(valid)["speaker"].to_numpy()
+    assert report["lcc_speaker_balanced"] == pytest.approx(
+        group_balanced_lcc(rows["prediction"], rows["target"], speakers), abs=1e-9)
+    assert "lcc with every speaker weighing the same:" in proc.stdout
 
 
 def test_evaluate_cli_reports_each_part_of_combined_conditions(trained, snr_lists, tmp_path):

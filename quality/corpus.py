@@ -39,6 +39,7 @@ import soundfile as sf
 
 from .audio import SAMPLE_RATE, AudioError, audio_info, load_audio
 from .fileio import atomic_write
+from .lists import CONDITION_SEPARATOR, balance_list, split_list, write_list
 from . import simulate as sim
 
 log = logging.getLogger(__name__)
@@ -304,8 +305,8 @@ def summarize(df: pd.DataFrame, failures: pd.DataFrame, codecs: Mapping[str, str
             lines.append(f"  {col:6s} {v.min():8.3f} {v.mean():8.3f} {v.max():8.3f}")
         lines.append("pesq histogram:")
         lines.append(_pesq_histogram(df["pesq"].to_numpy(dtype=float)))
-        steps = df["condition"].str.split("+").explode()
-        per_step = df.assign(step=df["condition"].str.split("+")).explode("step").groupby("step")["pesq"]
+        steps = df["condition"].str.split(CONDITION_SEPARATOR, regex=False).explode()
+        per_step = df.assign(step=df["condition"].str.split(CONDITION_SEPARATOR, regex=False)).explode("step").groupby("step")["pesq"]
         lines.append("files per degradation (any position in the chain), mean pesq:")
         for name, count in steps.value_counts().sort_index().items():
             lines.append(f"  {name:12s} {count:5d}  {per_step.mean()[name]:.2f}")
@@ -345,7 +346,6 @@ def build_corpus(
     See the module docstring for the output files. Files whose simulation or labelling fails are
     reported (log + ``failures.csv``) and left out.
     """
-    from .lists import balance_list, split_list, write_list
 
     t0 = time.time()
     if num < 1:

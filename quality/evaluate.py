@@ -19,6 +19,7 @@ import pandas as pd
 from .audio import AudioError, load_audio
 from .checkpoint import CheckpointError, load_model
 from .fileio import atomic_write
+from .lists import CONDITION_SEPARATOR, read_list
 from .inference import score_waveforms
 from .models import QualityModel
 
@@ -75,7 +76,6 @@ def scatter_plot(pred: np.ndarray, true: np.ndarray, path: Path, title: str) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .lists import read_list
     from .metrics import bootstrap_interval, format_metrics, group_balanced_lcc, metrics_by_group, score_metrics
 
     p = argparse.ArgumentParser(prog="python -m quality.evaluate", description=__doc__.split("\n")[0])
@@ -118,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             by_group = metrics_by_group(pred, true, table[group].astype(str).to_numpy(), model.score_range)
             atomic_write(out / f"metrics_by_{group}.csv", lambda tmp, g=by_group: g.to_csv(tmp, index=False))
         conditions = table["condition"].astype(str) if "condition" in table.columns else None
-        if conditions is not None and conditions.str.contains("+", regex=False).any():
-            by_part = metrics_by_group(pred, true, conditions.to_numpy(), model.score_range, separator="+")
+        if conditions is not None and conditions.str.contains(CONDITION_SEPARATOR, regex=False).any():
+            by_part = metrics_by_group(pred, true, conditions.to_numpy(), model.score_range,
+                                       separator=CONDITION_SEPARATOR)
             atomic_write(out / "metrics_by_degradation.csv", lambda tmp: by_part.to_csv(tmp, index=False))
         atomic_write(out / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2)))
         scatter_plot(pred, true, out / "scatter.png", f"{Path(args.list).name}: {format_metrics(metrics)}")

@@ -39,6 +39,7 @@ import numpy as np
 from scipy import signal as sps
 
 from .audio import AUDIO_EXTENSIONS, SAMPLE_RATE, load_audio, resample
+from .lists import CLEAN_CONDITION, CONDITION_SEPARATOR
 
 log = logging.getLogger(__name__)
 
@@ -1231,7 +1232,7 @@ def sample_chain(
 
 def condition_name(chain: Chain) -> str:
     """``"clean"`` or the step names joined by ``+`` (``"reverb+opus"``)."""
-    return "+".join(str(step[0]) for step in chain) or "clean"
+    return CONDITION_SEPARATOR.join(str(step[0]) for step in chain) or CLEAN_CONDITION
 
 
 def chain_to_json(chain: Chain) -> str:

@@ -227,3 +227,38 @@ def test_condition_classifier_logits_are_padding_invariant(name):
         build_model(name, conditions=["noise", "noise"])
     with pytest.raises(ValueError, match="'conditions' names the degradation classifier"):
         build_model(name, heads={"conditions": [0, 1]})
+
+
+def test_calibration_line_applies_in_eval_clamps_and_round_trips(tmp_path):
+    torch.manual_seed(0)
+    model = build_model("hasanet", score_range=[1.0, 4.64], heads={"stoi": [0.0, 1.0]}).eval()
+    wav, lengths = padded_batch(seed=5)
+    with torch.no_grad():
+        raw = model(wav, lengths)
+        model.set_calibration([1.5, -0.5])
+        out = model(wav, lengths)
+        assert model.config["calibration"] == [1.5, -0.5]
+        expected = (raw.utterance_score * 1.5 - 0.5).clamp(1.0, 4.64)
+        torch.testing.assert_close(out.utterance_score, expected)
+        frames = (raw.frame_scores * 1.5 - 0.5).clamp(1.0, 4.64)
+        torch.testing.assert_close(out.frame_scores[out.frame_mask], frames[raw.frame_mask])
+        assert out.frame_scores[~out.frame_mask].eq(0).all()
+        torch.testing.assert_close(out.heads["stoi"], raw.heads["stoi"])  # extra heads are not calibrated
+        model.set_calibration([1.0, 10.0])
+        assert model(wav, lengths).utterance_score.eq(4.64).all()  # clamped to the range
+        model.train()
+        torch.manual_seed(1)
+        trained_view = model(wav, lengths).utterance_score
+        assert trained_view.max() < 4.64  # training sees the raw scores
+        model.eval()
+    path = save_model(tmp_path / "cal.pt", model)
+    loaded, _ = load_model(path)
+    assert loaded.calibration == (1.0, 10.0)
+    loaded.set_calibration(None)
+    assert "calibration" not in loaded.config and loaded.calibration is None
+
+
+@pytest.mark.parametrize("calibration", [[1.0], [0.0, 1.0], [-1.0, 0.0], [float("nan"), 0.0], "ab"])
+def test_calibration_rejects_lines_that_do_not_keep_the_order(calibration):
+    with pytest.raises(ValueError, match="calibration"):
+        build_model("hasanet", calibration=calibration)

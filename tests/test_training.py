@@ -12,6 +12,7 @@ import torch
 
 from quality.checkpoint import load_model
 from quality.training.cli import main as train_main
+from quality.training.schedule import cosine_factor
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = ["--set", "model.lstm_hidden=32", "--set", "model.linear_size=32", "--set", "model.score_range=[0,30]",
@@ -129,8 +130,12 @@ def test_bad_config_values_are_clear(snr_lists, tmp_path, capsys):
     assert "unknown model" in capsys.readouterr().err
     assert train_main([*base, "--loss", "mse+bogus"]) == 1
     assert "bogus" in capsys.readouterr().err
-    assert train_main([*base, "--set", "lr_scheduler={name: cosine}"]) == 1
+    assert train_main([*base, "--set", "lr_scheduler={name: step}"]) == 1
     assert "lr_scheduler" in capsys.readouterr().err
+    assert train_main([*base, "--set", "lr_scheduler={name: cosine, final: 2}"]) == 1
+    assert "lr_scheduler.final" in capsys.readouterr().err
+    assert train_main([*base, "--set", "lr_scheduler={name: cosine, patience: 2}"]) == 1
+    assert "patience" in capsys.readouterr().err
     assert train_main([*base, "--set", "ema_decay=1.5"]) == 1
     assert "ema_decay" in capsys.readouterr().err
     assert train_main([*base, "--set", "speed_perturb=0.9"]) == 1
@@ -275,3 +280,65 @@ def test_epoch_batches_sets_how_often_a_large_list_is_validated(snr_lists, tmp_p
     assert last["global_step"] == 6 and last["epoch"] == 1
     assert pd.read_csv(folder / "metrics.csv")["val_lcc"].notna().sum() == 2
     assert train_main([*args, "--set", "epoch_batches=0"]) == 1
+
+
+def test_cosine_schedule_ends_at_the_final_rate_with_the_step_budget(snr_lists, tmp_path):
+    train, valid = snr_lists
+    args = ["--model", "hasanet", "--train", str(train), "--valid", str(valid), "--max-epochs", "2",
+            "--out", str(tmp_path), "--set", "epoch_batches=3",
+            "--set", "lr_scheduler={name: cosine, warmup: 0.2, final: 0.1}", *SMALL]
+    assert train_main(args) == 0
+    last = torch.load(run_folder(tmp_path) / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    (group,) = last["optimizer_states"][0]["param_groups"]
+    # the last of 6 batches ran at progress 5/6 of the budget; the base rate is kept for --resume
+    assert group["initial_lr"] == pytest.approx(3e-3)
+    assert group["lr"] == pytest.approx(3e-3 * cosine_factor(5 / 6, 0.2, 0.1))
+    logged = pd.read_csv(run_folder(tmp_path) / "metrics.csv")["lr"].dropna()
+    assert len(logged) >= 2 and logged.is_monotonic_decreasing
+
+
+def test_calibrate_cli_fits_a_line_on_held_out_scores(trained, snr_lists, tmp_path, capsys):
+    from quality.calibrate import main as calibrate_main
+    from quality.evaluate import predict_table
+    from quality.lists import read_list
+
+    _, valid = snr_lists
+    out = tmp_path / "calibrated.pt"
+    assert calibrate_main(["--checkpoint", str(trained / "model.pt"), "--list", str(valid), "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "score = " in printed and "before:" in printed and "after:" in printed
+    model, meta = load_model(out)
+    scale, offset = model.calibration
+    assert model.config["calibration"] == [scale, offset] and meta["calibration"]["list"] == str(valid)
+    table = read_list(valid, target="score")
+    pred, _ = predict_table(model, table)
+    raw, _ = predict_table(load_model(trained / "model.pt")[0], table)
+    # the line is the least-squares fit of the labels on the raw scores, applied by the saved model
+    true = table["score"].to_numpy()
+    assert abs(meta["calibration"]["mean_error_after"]) <= abs(meta["calibration"]["mean_error_before"]) + 1e-6
+    assert ((pred - true) ** 2).mean() <= ((raw - true) ** 2).mean() + 1e-9
+    assert abs(pred - (raw * scale + offset).clip(0, 30)).max() < 1e-4
+    # calibrating again fits on the raw scores, not on the calibrated ones
+    again = tmp_path / "again.pt"
+    assert calibrate_main(["--checkpoint", str(out), "--list", str(valid), "--output", str(again)]) == 0
+    assert load_model(again)[0].calibration == pytest.approx((scale, offset), rel=1e-5)
+    assert calibrate_main(["--checkpoint", str(out), "--list", str(tmp_path / "none.list"),
+                           "--output", str(tmp_path / "x.pt")]) == 1
+    assert "none.list" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()
+    with pytest.raises(SystemExit):
+        calibrate_main(["--checkpoint", str(out), "--list", str(valid), "--output", str(out)])
+
+
+def test_fit_calibration_refuses_lines_it_cannot_support():
+    import numpy as np
+
+    from quality.calibrate import fit_calibration
+
+    x = np.linspace(1, 4, 50)
+    assert fit_calibration(x, 2 * x - 1) == pytest.approx((2.0, -1.0))
+    with pytest.raises(ValueError, match="at least"):
+        fit_calibration(x[:5], x[:5])
+    with pytest.raises(ValueError, match="same score"):
+        fit_calibration(np.ones(50), x)
+    with pytest.raises(ValueError, match="slope"):
+        fit_calibration(x, -x)

@@ -1,6 +1,7 @@
 """The interface every quality model implements, and the output it returns."""
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -43,6 +44,20 @@ class QualityOutput:
     condition_logits: Tensor | None = None
 
 
+def check_calibration(calibration: Any) -> tuple[float, float] | None:
+    """``(scale, offset)`` from a ``calibration`` setting, or None; ValueError unless it is two
+    finite numbers with a positive scale (a line that keeps the order of the scores)."""
+    if calibration is None:
+        return None
+    try:
+        scale, offset = (float(x) for x in calibration)
+    except (TypeError, ValueError):
+        raise ValueError(f"calibration must be [scale, offset], got {calibration!r}") from None
+    if not (math.isfinite(scale) and math.isfinite(offset) and scale > 0):
+        raise ValueError(f"calibration needs a positive finite scale and a finite offset, got {calibration!r}")
+    return scale, offset
+
+
 class QualityModel(nn.Module, ABC):
     """Base class: waveform ``(B, N)`` + lengths -> :class:`QualityOutput`.
 
@@ -63,7 +78,11 @@ class QualityModel(nn.Module, ABC):
     - ``conditions``: names of degradation types (e.g. ``[noise, reverb, opus]``) for an auxiliary
       multi-label classifier on the utterance mean of the frame embeddings, trained with the
       ``condition_bce`` loss from the list's ``condition`` column. It only shapes the embedding
-      during training; predictions, export and the scores ignore it.
+      during training; predictions, export and the scores ignore it;
+    - ``calibration``: ``[scale, offset]`` applied to the main score (utterance and frames) in eval
+      mode, then clamped to ``score_range``: a straight line fitted after training on held-out
+      predictions (``python -m quality.calibrate``) that removes the model's systematic offset
+      without touching its ranking. Training never sees it.
 
     Subclasses call :meth:`init_heads` with their frame-embedding size and pass
     ``**self.head_outputs(h, mask)`` to :class:`QualityOutput`.
@@ -78,6 +97,7 @@ class QualityModel(nn.Module, ABC):
         features: dict[str, Any] | None = None,
         heads: dict[str, tuple[float, float]] | None = None,
         conditions: list[str] | tuple[str, ...] | None = None,
+        calibration: tuple[float, float] | list[float] | None = None,
     ) -> None:
         super().__init__()
         if not 0.0 <= float(output_margin) <= 1.0:
@@ -102,6 +122,17 @@ class QualityModel(nn.Module, ABC):
         self.extra_heads = nn.ModuleDict()
         self.condition_head: nn.Module | None = None
         self.config: dict[str, Any] = {}
+        self.calibration = check_calibration(calibration)
+
+    def set_calibration(self, calibration: tuple[float, float] | list[float] | None) -> None:
+        """Set (or with None remove) the ``[scale, offset]`` line applied to the main score in eval
+        mode; kept in ``config`` so a saved model carries it."""
+        self.calibration = check_calibration(calibration)
+        if self.config:
+            if self.calibration is None:
+                self.config.pop("calibration", None)
+            else:
+                self.config["calibration"] = list(self.calibration)
 
     def init_heads(self, size: int) -> None:
         """Create one linear frame head per extra target on ``size``-dim frame embeddings."""
@@ -135,7 +166,13 @@ class QualityModel(nn.Module, ABC):
     def forward(self, wav: Tensor, lengths: Tensor | None = None) -> QualityOutput:
         feats, mask = self.frontend(wav, lengths)
         out = self.forward_features(feats, mask)
-        return self.clamp_to_ranges(out) if self.output_margin and not self.training else out
+        if self.training:
+            return out
+        if self.calibration is not None:
+            scale, offset = self.calibration
+            out.frame_scores = zero_padded(out.frame_scores * scale + offset, out.frame_mask)
+            out.utterance_score = out.utterance_score * scale + offset
+        return self.clamp_to_ranges(out) if self.output_margin or self.calibration is not None else out
 
     def clamp_to_ranges(self, out: QualityOutput) -> QualityOutput:
         """Clamp every score of ``out`` to its head's range (padded frames stay 0)."""
@@ -196,10 +233,12 @@ class FrameRegressor(QualityModel):
         features: dict[str, Any] | None = None,
         heads: dict[str, tuple[float, float]] | None = None,
         conditions: list[str] | tuple[str, ...] | None = None,
+        calibration: tuple[float, float] | list[float] | None = None,
         **trunk: Any,
     ) -> None:
         super().__init__(score_range=score_range, normalized_output=normalized_output,
-                         output_margin=output_margin, features=features, heads=heads, conditions=conditions)
+                         output_margin=output_margin, features=features, heads=heads, conditions=conditions,
+                         calibration=calibration)
         self.trunk = self.trunk_class(self.n_bins, **trunk)
         self.frame_head = nn.Linear(self.trunk.output_size, 1)
         self.init_heads(self.trunk.output_size)

@@ -19,6 +19,7 @@ from typing import Any
 
 from .config import MONITOR_MODES, apply_override, load_config, validate_config
 from .runner import build_trainer, checkpoint_callbacks, fit_in_run_folder, run_cli, weight_averaging
+from .schedule import scheduler_callbacks
 
 RUN_DIR_ENV = "QUALITY_RUN_DIR"
 
@@ -190,10 +191,11 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     mode = MONITOR_MODES[monitor]
     best, last = checkpoint_callbacks(run_dir / "checkpoints", monitor, mode)
     stop = EarlyStopping(monitor=monitor, mode=mode, patience=int(config["early_stopping"].get("patience", 8)))
-    callbacks = [best, last, stop, *weight_averaging(config.get("ema_decay"))]
     # With epoch_batches, each "epoch" is that many batches of the shuffled list, so large lists are
     # validated (and the scheduler and early stopping step) as often as small ones.
     epoch_batches = config.get("epoch_batches") or len(train_loader)
+    callbacks = [best, last, stop, *weight_averaging(config.get("ema_decay")),
+                 *scheduler_callbacks(config.get("lr_scheduler"), min(epoch_batches, len(train_loader)))]
     trainer = build_trainer(run_dir, args, callbacks, max_epochs=config["max_epochs"],
                             max_minutes=config.get("max_minutes"), log_every=min(50, epoch_batches),
                             limit_train_batches=min(epoch_batches, len(train_loader)))

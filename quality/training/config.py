@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from .schedule import check_scheduler
+
 DEFAULTS: dict[str, Any] = {
     "tag": None,
     "model": {"name": "hasanet"},
@@ -15,7 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "optimizer": "adam",
     "lr": 1.0e-3,
     "weight_decay": 0.0,
-    "lr_scheduler": None,  # e.g. {name: plateau, monitor: val_loss, factor: 0.5, patience: 3}
+    # e.g. {name: plateau, monitor: val_loss, factor: 0.5, patience: 3}, or {name: cosine, warmup: 0.02,
+    # final: 0.02}: a half cosine ending with the time (max_minutes) or step budget (quality.training.schedule)
+    "lr_scheduler": None,
     "batch_size": 16,
     "max_epochs": 30,
     "max_minutes": None,
@@ -87,9 +91,7 @@ def validate_config(config: dict[str, Any]) -> None:
     for key in ("lr", "batch_size", "max_epochs"):
         if not config[key] or config[key] <= 0:
             raise ValueError(f"{key} must be positive, got {config[key]!r}")
-    scheduler = config.get("lr_scheduler")
-    if scheduler and (not isinstance(scheduler, dict) or scheduler.get("name", "plateau") != "plateau"):
-        raise ValueError(f"lr_scheduler must be a mapping with name 'plateau', got {scheduler!r}")
+    check_scheduler(config.get("lr_scheduler"))
     ema = config.get("ema_decay")
     if ema is not None and not (isinstance(ema, (int, float)) and 0.0 < ema < 1.0):
         raise ValueError(f"ema_decay must be a number in (0, 1) or null, got {ema!r}")

@@ -11,6 +11,7 @@ from ..losses import build_loss
 from ..metrics import score_metrics
 from ..models import build_model
 from ..models.base import CONDITIONS_KEY
+from .schedule import SCHEDULERS
 
 
 class QualityTask(L.LightningModule):
@@ -96,15 +97,16 @@ class QualityTask(L.LightningModule):
 
     def configure_optimizers(self) -> Any:
         """Adam or RMSprop; with ``lr_scheduler: {name: plateau, monitor, factor, patience}`` the
-        learning rate is multiplied by ``factor`` when ``monitor`` stalls for ``patience`` epochs."""
+        learning rate is multiplied by ``factor`` when ``monitor`` stalls for ``patience`` epochs
+        (``cosine`` is a callback, ``quality.training.schedule.BudgetCosineLR``)."""
         params = self.model.parameters()
         opt_class = torch.optim.RMSprop if self.hparams.optimizer == "rmsprop" else torch.optim.Adam
         optimizer = opt_class(params, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
         spec = dict(self.hparams.lr_scheduler or {})
-        if not spec:
+        if not spec or spec.get("name") == "cosine":
             return optimizer
         if spec.pop("name", "plateau") != "plateau":
-            raise ValueError("lr_scheduler.name must be 'plateau'")
+            raise ValueError(f"lr_scheduler.name must be one of {SCHEDULERS}")
         monitor = spec.pop("monitor", "val_loss")
         mode = "max" if monitor in ("val_lcc", "val_srcc") else "min"
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(

@@ -209,3 +209,29 @@ def test_predict_cli_backend_onnx(heads_model, audio_files, tmp_path, capsys):
         assert np.max(np.abs(got[head].to_numpy() - ref[head].to_numpy())) <= 2e-4
     assert predict_main(["--checkpoint", str(onnx_file), "--backend", "torch", files[0]]) == 1
     assert "backend 'onnx', not 'torch'" in capsys.readouterr().err
+
+
+def test_ensemble_cli_builds_a_model_every_tool_takes(tmp_path, capsys):
+    from quality.ensemble import main as ensemble_main
+
+    a = save_model(tmp_path / "a.pt", small_model("hasanet"), {"target": "pesq"})
+    b = save_model(tmp_path / "b.pt", build_model("hasanet", **{**SMALL["hasanet"], "lstm_hidden": 8}), {"target": "pesq"})
+    out = tmp_path / "ens.pt"
+    assert ensemble_main(["--members", str(a), str(b), "--output", str(out)]) == 0
+    assert "ensemble of 2 models" in capsys.readouterr().out
+    predictor = load_predictor(out)
+    assert predictor.metadata["members"][1]["path"] == str(b) and predictor.metadata["target"] == "pesq"
+    rng = np.random.default_rng(3)
+    wave = add_noise(speech_like(rng, 2.0), 10.0, rng)
+    pa, pb = load_predictor(a).predict(wave, 16000), load_predictor(b).predict(wave, 16000)
+    both = predictor.predict(wave, 16000)
+    assert both.mos == pytest.approx(min(max((pa.mos + pb.mos) / 2, 1.0), 5.0), abs=1e-5)
+    assert both.stoi == pytest.approx((pa.stoi + pb.stoi) / 2, abs=1e-5)
+    report = verify_onnx(predictor.backend.model, export_onnx(predictor.backend.model, tmp_path / "ens.onnx",
+                                                                 {"target": "pesq"}, verify=False))
+    assert report["max_abs_diff"] <= 1e-4
+    other = save_model(tmp_path / "c.pt", small_model("hasanet"), {"target": "stoi"})
+    assert ensemble_main(["--members", str(a), str(other), "--output", str(tmp_path / "x.pt")]) == 1
+    assert "different targets" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()
+    assert ensemble_main(["--members", str(a), str(tmp_path / "none.pt"), "--output", str(tmp_path / "x.pt")]) == 1
+    assert "none.pt" in capsys.readouterr().err

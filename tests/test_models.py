@@ -262,3 +262,44 @@ def test_calibration_line_applies_in_eval_clamps_and_round_trips(tmp_path):
 def test_calibration_rejects_lines_that_do_not_keep_the_order(calibration):
     with pytest.raises(ValueError, match="calibration"):
         build_model("hasanet", calibration=calibration)
+
+
+ENSEMBLE_MEMBERS = [
+    {"name": "hasanet", "lstm_hidden": 16, "linear_size": 16, "attention_heads": 2, "heads": {"stoi": [0, 1]}},
+    {"name": "cnn_mattn", "channels": 16, "prepare_layers": 2, "blocks": 1, "attention_heads": 2,
+     "heads": {"stoi": [0, 1]}, "output_margin": 0.1},
+]
+
+
+def test_ensemble_averages_its_members_and_keeps_padding_invariance(tmp_path):
+    torch.manual_seed(0)
+    model = build_model("ensemble", members=ENSEMBLE_MEMBERS, weights=[3, 1]).eval()
+    assert "ensemble" not in available_models()  # loadable, but not a family to train from a config
+    assert model.weights == [0.75, 0.25]
+    wav, lengths = padded_batch(seed=2)
+    with torch.no_grad():
+        out = model(wav, lengths)
+        feats, mask = model.frontend(wav, lengths)
+        parts = [m.forward_features(feats, mask) for m in model.members]
+        expected = (0.75 * parts[0].utterance_score + 0.25 * parts[1].utterance_score).clamp(1, 5)
+        torch.testing.assert_close(out.utterance_score, expected)
+        torch.testing.assert_close(out.heads["stoi"], 0.75 * parts[0].heads["stoi"] + 0.25 * parts[1].heads["stoi"])
+        assert out.frame_scores[~out.frame_mask].eq(0).all()
+        alone = model(wav[1:2, : LENGTHS[1]])
+        torch.testing.assert_close(alone.utterance_score, out.utterance_score[1:2], atol=1e-5, rtol=0)
+    loaded, _ = load_model(save_model(tmp_path / "ens.pt", model))
+    assert loaded.config["members"][0]["features"] == model.frontend.settings()  # resolved settings saved
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(wav, lengths).utterance_score, out.utterance_score)
+
+
+@pytest.mark.parametrize("members, message", [
+    ([ENSEMBLE_MEMBERS[0]], "at least two"),
+    ([ENSEMBLE_MEMBERS[0], {**ENSEMBLE_MEMBERS[1], "heads": {}}], "other heads"),
+    ([ENSEMBLE_MEMBERS[0], {**ENSEMBLE_MEMBERS[1], "features": {"mel_bands": 32}}], "other features"),
+    ([ENSEMBLE_MEMBERS[0], {**ENSEMBLE_MEMBERS[1], "calibration": [1, 0]}], "calibrate the ensemble"),
+    ([ENSEMBLE_MEMBERS[0], {"lstm_hidden": 4}], "'name'"),
+])
+def test_ensemble_rejects_members_that_do_not_fit(members, message):
+    with pytest.raises(ValueError, match=message):
+        build_model("ensemble", members=members)

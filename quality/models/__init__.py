@@ -28,17 +28,18 @@ def build_model(name: str, **config: Any) -> QualityModel:
         model = MODELS[name](**config)
     except TypeError as err:
         raise ValueError(f"bad configuration for model {name!r}: {err}") from None
-    # Resolved front-end settings are stored so a saved model never depends on today's defaults.
-    model.config = {"name": name, **config, "features": model.frontend.settings()}
+    # Resolved settings (the front end's, ...) are stored so a saved model never depends on today's defaults.
+    model.config = {"name": name, **config, **model.resolved_settings()}
     return model
 
 
 def available_models() -> list[str]:
-    """Registered model names, sorted."""
-    return sorted(MODELS)
+    """The registered model families (what ``configs/<name>.yaml`` trains), sorted; combinations of
+    trained models such as ``ensemble`` are registered too, for loading, but not listed."""
+    return sorted(name for name, cls in MODELS.items() if cls.family)
 
 
 # Importing the modules registers the models.
-from . import can, cnn, crn, hasanet, tcn  # noqa: E402,F401
+from . import can, cnn, crn, ensemble, hasanet, tcn  # noqa: E402,F401
 
 __all__ = ["MODELS", "QualityModel", "QualityOutput", "available_models", "build_model", "register_model"]

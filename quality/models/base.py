@@ -88,6 +88,9 @@ class QualityModel(nn.Module, ABC):
     ``**self.head_outputs(h, mask)`` to :class:`QualityOutput`.
     """
 
+    #: a model family trained from its own config (False for combinations of trained models)
+    family: bool = True
+
     def __init__(
         self,
         *,
@@ -123,6 +126,10 @@ class QualityModel(nn.Module, ABC):
         self.condition_head: nn.Module | None = None
         self.config: dict[str, Any] = {}
         self.calibration = check_calibration(calibration)
+
+    def resolved_settings(self) -> dict[str, Any]:
+        """Settings whose defaults :func:`~quality.models.build_model` writes out into ``config``."""
+        return {"features": self.frontend.settings()}
 
     def set_calibration(self, calibration: tuple[float, float] | list[float] | None) -> None:
         """Set (or with None remove) the ``[scale, offset]`` line applied to the main score in eval

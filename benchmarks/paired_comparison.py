@@ -12,7 +12,12 @@ gives LCC/SRCC with a 95 % percentile-bootstrap interval, drawing whole speakers
 ``speaker`` column (so the interval says how much a figure owes to which speakers were in the
 split), and for every model after the first the paired difference to the first over the same
 draws: an interval that contains 0 means the split cannot tell the two apart. With speakers, the
-table also gives the LCC with every speaker weighing the same (``quality.metrics.group_balanced_lcc``).
+table also gives the LCC with every speaker weighing the same (``quality.metrics.group_balanced_lcc``)
+and the MSE on the raw score scale.
+
+``--means A+B ...`` adds the mean of the named models' predictions as one more model: what
+``python -m quality.ensemble`` of those models scores, as long as no member's score is clamped
+(members without ``output_margin`` or ``calibration``).
 """
 from __future__ import annotations
 
@@ -49,17 +54,30 @@ def read_predictions(spec: str, table: pd.DataFrame) -> tuple[str, pd.Series]:
     return name, by_path.loc[keys].reset_index(drop=True)
 
 
+def mean_of(spec: str, models: dict[str, pd.Series]) -> tuple[str, pd.Series]:
+    """``A+B`` -> (``A+B``, the mean of models A's and B's predictions)."""
+    names = spec.split("+")
+    unknown = [n for n in names if n not in models]
+    if len(names) < 2 or unknown:
+        raise ValueError(f"--means {spec!r}: give two or more names from --predictions joined by '+'"
+                         + (f"; unknown {unknown}" if unknown else ""))
+    return spec, sum(models[n] for n in names) / len(names)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--list", required=True, help="the labelled list every model was scored on")
     p.add_argument("--target", default="pesq", help="target column of the list (default: pesq)")
     p.add_argument("--predictions", nargs="+", required=True, metavar="NAME=PATH",
                    help="predictions.csv (or its folder) per model; the first is the reference")
+    p.add_argument("--means", nargs="+", default=[], metavar="A+B",
+                   help="also compare the mean prediction of these models (names from --predictions)")
     p.add_argument("--resamples", type=positive_int, default=2000)
     args = p.parse_args(argv)
     try:
         table = read_list(args.list, target=args.target)
         models = [read_predictions(spec, table) for spec in args.predictions]
+        models += [mean_of(spec, dict(models)) for spec in args.means]
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -73,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         m = score_metrics(pred, true)
         ci = bootstrap_interval(pred, true, groups, resamples=args.resamples)
         row = {"model": name, "n": m["n"], "LCC": f"{m['lcc']:.4f}", "LCC 95%": "{:.3f}..{:.3f}".format(*ci["lcc"]),
-               "SRCC": f"{m['srcc']:.4f}", "SRCC 95%": "{:.3f}..{:.3f}".format(*ci["srcc"])}
+               "SRCC": f"{m['srcc']:.4f}", "SRCC 95%": "{:.3f}..{:.3f}".format(*ci["srcc"]),
+               "MSE": f"{m['mse_raw']:.4f}"}
         if groups is not None:
             row["LCC (speakers equal)"] = f"{group_balanced_lcc(pred, true, groups):.4f}"
         if name != models[0][0]:
@@ -82,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             row["ΔLCC (95%)"] = "{:+.4f} ({:+.3f}..{:+.3f})".format(m["lcc"] - ref["lcc"], *diff["lcc"])
             row["ΔSRCC (95%)"] = "{:+.4f} ({:+.3f}..{:+.3f})".format(m["srcc"] - ref["srcc"], *diff["srcc"])
         rows.append(row)
-    columns = ["model", "n", "LCC", "LCC 95%", "SRCC", "SRCC 95%", "ΔLCC (95%)", "ΔSRCC (95%)"]
+    columns = ["model", "n", "LCC", "LCC 95%", "SRCC", "SRCC 95%", "MSE", "ΔLCC (95%)", "ΔSRCC (95%)"]
     if groups is not None:
         columns.append("LCC (speakers equal)")
     print(f"{Path(args.list).name}, {args.resamples} resamples of the {unit}; Δ against {models[0][0]}\n")

@@ -41,11 +41,25 @@ def test_table_has_intervals_and_paired_differences(tmp_path, capsys):
     cells = [c.strip() for c in good_row.strip("|").split("|")]
     low, high = (float(x) for x in cells[3].split(".."))
     assert low < float(cells[2]) < high
-    gain = float(cells[6].split()[0])
-    gain_low = float(cells[6].split("(")[1].split("..")[0])
+    assert float(cells[6]) < 0.2  # raw-scale MSE of predictions with noise SD 0.2
+    gain = float(cells[7].split()[0])
+    gain_low = float(cells[7].split("(")[1].split("..")[0])
     assert gain > 0 and gain_low > 0  # clearly better, and the interval says so
     assert out.splitlines()[2].rstrip().endswith("| LCC (speakers equal) |")
-    assert -1.0 <= float(cells[8]) <= 1.0
+    assert -1.0 <= float(cells[9]) <= 1.0
+
+
+def test_means_add_the_average_of_named_models(tmp_path, capsys):
+    listing, good, poor = write_case(tmp_path)
+    args = ["--list", str(listing), "--predictions", f"poor={poor}", f"good={good}", "--resamples", "50"]
+    assert paired.main([*args, "--means", "good+poor"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| good+poor "))
+    table = paired.read_list(listing, target="pesq")
+    mean = (paired.read_predictions(f"a={good}", table)[1] + paired.read_predictions(f"b={poor}", table)[1]) / 2
+    lcc = np.corrcoef(mean, table["pesq"])[0, 1]
+    assert float(row.strip("|").split("|")[2]) == round(lcc, 4)
+    assert paired.main([*args, "--means", "good+other"]) == 1
+    assert "unknown ['other']" in capsys.readouterr().err
 
 
 def test_missing_predictions_are_named(tmp_path, capsys):

@@ -12,7 +12,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from .audio import AudioError
 from .checkpoint import FORMAT, CheckpointError, read_weights, save_model
+from .evaluate import head_metrics, predict_table
+from .lists import read_list
+from .metrics import format_metrics, score_metrics
 from .models import build_model
 from .onnx_backend import file_sha256
 
@@ -52,16 +56,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--members", nargs="+", required=True, metavar="MODEL_PT", help="trained model.pt files")
     p.add_argument("--weights", nargs="+", type=float, help="one positive weight per member (default: equal)")
     p.add_argument("--output", required=True, help="where to write the ensemble's model.pt")
+    p.add_argument("--valid", help="labelled list to score the ensemble on; stored as its valid_metrics")
     args = p.parse_args(argv)
     try:
         model, metadata = build_ensemble(args.members, args.weights)
-    except (ValueError, CheckpointError) as err:
+        if args.valid:
+            table = read_list(args.valid, target=metadata["target"] or "score")
+            pred, heads = predict_table(model, table)
+            metrics = score_metrics(pred, table[metadata["target"] or "score"].to_numpy(dtype=float), model.score_range)
+            metadata.update(valid_list=str(args.valid), valid_metrics={k: float(v) for k, v in metrics.items()},
+                            valid_head_metrics=head_metrics(model, heads, table))
+    except (ValueError, CheckpointError, AudioError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     save_model(args.output, model, metadata)
     params = sum(t.numel() for t in model.parameters())
     print(f"wrote {args.output}: ensemble of {len(model.members)} models, {params:,} parameters, "
           f"weights {', '.join(f'{w:.3f}' for w in model.weights)}")
+    if args.valid:
+        print(f"{args.valid}: {format_metrics(metadata['valid_metrics'])}")
     return 0
 
 

@@ -221,6 +221,7 @@ def test_ensemble_cli_builds_a_model_every_tool_takes(tmp_path, capsys):
     assert "ensemble of 2 models" in capsys.readouterr().out
     predictor = load_predictor(out)
     assert predictor.metadata["members"][1]["path"] == str(b) and predictor.metadata["target"] == "pesq"
+    assert "valid_metrics" not in predictor.metadata
     rng = np.random.default_rng(3)
     wave = add_noise(speech_like(rng, 2.0), 10.0, rng)
     pa, pb = load_predictor(a).predict(wave, 16000), load_predictor(b).predict(wave, 16000)

@@ -342,3 +342,20 @@ def test_fit_calibration_refuses_lines_it_cannot_support():
         fit_calibration(np.ones(50), x)
     with pytest.raises(ValueError, match="slope"):
         fit_calibration(x, -x)
+
+
+def test_ensemble_of_a_model_with_itself_scores_as_the_model(trained, snr_lists, tmp_path, capsys):
+    from quality.ensemble import main as ensemble_main
+
+    _, valid = snr_lists
+    member = str(trained / "model.pt")
+    out = tmp_path / "twice.pt"
+    assert ensemble_main(["--members", member, member, "--output", str(out), "--valid", str(valid)]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()[-1]  # the validation line comes last
+    _, single = load_model(member)
+    model, meta = load_model(out)
+    assert meta["valid_list"] == str(valid) and meta["target"] == "score"
+    assert meta["valid_metrics"]["lcc"] == pytest.approx(single["valid_metrics"]["lcc"], abs=1e-6)
+    assert printed.startswith(f"{valid}: mse: ")
+    assert ensemble_main(["--members", member, "--output", str(tmp_path / "one.pt")]) == 1
+    assert "at least two" in capsys.readouterr().err

@@ -383,13 +383,19 @@ def balance_list(
 
 
 def split_list(
-    df: pd.DataFrame, group: str | None, valid: float, test: float, seed: int = 0
+    df: pd.DataFrame, group: str | None, valid: float, test: float, seed: int = 0,
+    max_group_share: float | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Split rows into ``train``/``valid``/``test`` by ``group`` (None: each row is a group).
 
     A group never straddles two parts. Groups are shuffled (``seed``) and each goes to the part
     furthest below its target row count, so the fractions hold up to about one group's size.
+    With ``max_group_share`` (e.g. 0.05), a group larger than that share of the validation or
+    test part's target size stays out of that part (large groups go to training), so that no
+    speaker with hundreds of files decides a held-out figure on its own.
     """
+    if max_group_share is not None and not 0.0 < max_group_share <= 1.0:
+        raise ValueError(f"max_group_share must be in (0, 1], got {max_group_share}")
     for name, fraction in (("valid", valid), ("test", test)):
         if not (0.0 <= fraction < 1.0):
             raise ValueError(f"{name} fraction must be in [0, 1), got {fraction}")
@@ -413,8 +419,15 @@ def split_list(
     wanted = np.array([1.0 - valid - test, valid, test]) * len(df)
     filled = np.zeros(3)
     part = np.zeros(len(uniques), dtype=np.int64)
+    share = np.inf if max_group_share is None else max_group_share  # None: no group is kept out
+    # groups too large for every held-out part go to training first, so the rest fill the targets
+    order = np.concatenate([order[[np.all(sizes[g] > share * wanted[1:]) for g in order]],
+                            order[[not np.all(sizes[g] > share * wanted[1:]) for g in order]]]).astype(np.int64)
     for g in order:
-        k = int(np.argmax(wanted - filled))
+        room = wanted - filled
+        room[1:][sizes[g] > share * wanted[1:]] = -np.inf  # too large a share of a held-out part
+        room[0] = max(room[0], -np.finfo(float).max)  # training always takes a group
+        k = int(np.argmax(room))
         part[g] = k
         filled[k] += sizes[g]
     row_part = part[codes]
@@ -499,7 +512,7 @@ def _cmd_split(args: argparse.Namespace) -> None:
     df = read_list(args.input)
     if args.group is not None and args.group not in df.columns:
         raise ValueError(f"{args.input}: no group column {args.group!r}; columns: {', '.join(df.columns)}")
-    parts = split_list(df, args.group, args.valid, args.test, args.seed)
+    parts = split_list(df, args.group, args.valid, args.test, args.seed, args.max_group_share)
     prefix, suffix = _split_prefix(Path(args.input), args.prefix)
     for name, part in parts.items():
         out = f"{prefix}_{name}{suffix}"
@@ -551,6 +564,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--valid", type=float, default=0.1, help="validation fraction of rows (default: %(default)s)")
     p.add_argument("--test", type=float, default=0.1, help="test fraction of rows (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument("--max-group-share", type=float, metavar="F",
+                   help="keep a group out of valid/test if it would fill more than this fraction of the part's "
+                        "target size (large groups go to train; e.g. 0.05)")
     p.set_defaults(func=_cmd_split)
 
     p = sub.add_parser("stats", help="print n/min/max/mean/std and a histogram per score bin")

@@ -219,6 +219,21 @@ def test_split_keeps_groups_and_fractions() -> None:
     assert set(other["test"]["speaker"]) != groups["test"]
 
 
+def test_split_keeps_large_groups_out_of_held_out_parts() -> None:
+    sizes = {"big0": 400, "big1": 300, **{f"spk{i}": 10 for i in range(100)}}
+    speakers = [s for s, n in sizes.items() for _ in range(n)]
+    df = pd.DataFrame({"path": [f"/d/{i}.wav" for i in range(len(speakers))], "score": 3.0, "speaker": speakers})
+    capped = split_list(df, "speaker", valid=0.1, test=0.2, seed=1, max_group_share=0.1)
+    assert {"big0", "big1"} <= set(capped["train"]["speaker"])  # 400 and 300 > 10 % of 170 / 340 rows
+    assert capped["valid"]["speaker"].nunique() >= 15 and capped["test"]["speaker"].nunique() >= 30
+    assert abs(len(capped["test"]) - 0.2 * len(df)) <= 10
+    held_out = {s for seed in range(8) for k in ("valid", "test")
+                for s in split_list(df, "speaker", valid=0.1, test=0.2, seed=seed)[k]["speaker"]}
+    assert held_out & {"big0", "big1"}  # without the cap they do land in held-out parts
+    with pytest.raises(ValueError, match="max_group_share"):
+        split_list(df, "speaker", valid=0.1, test=0.2, max_group_share=0.0)
+
+
 def test_split_without_group_and_bad_fractions() -> None:
     df = pd.DataFrame({"path": [f"/d/{i}.wav" for i in range(100)], "score": 1.0})
     parts = split_list(df, None, valid=0.1, test=0.1)

@@ -20,7 +20,9 @@ Exporter: the TorchScript-based one (``torch.onnx.export(..., dynamo=False)``), 
 mode. The dynamo exporter is not used: it freezes the time axis of models with ``nn.LSTM``. Every
 export is checked before it is kept: onnxruntime and PyTorch score lengths that differ from the
 tracing length (0.5, 7 and 63 s by default) alone and mixed in one zero-padded batch; a difference
-above 1e-4 raises :class:`ExportError` and no file is left behind (the file is written under a
+above 1e-3 (a thousandth of a score point; float32 recurrences over a
+minute of audio drift by up to a few 1e-4, while a real export fault such as a frozen axis or lost
+masking differs by 0.01 or more) raises :class:`ExportError` and no file is left behind (the file is written under a
 temporary name, verified, then renamed).
 """
 from __future__ import annotations
@@ -56,7 +58,7 @@ from .onnx_backend import (
 DEFAULT_OPSET = 17
 VERIFY_LENGTHS_S = (0.5, 7.0, 63.0)
 VERIFY_BATCH_SIZES = (1, 3)
-VERIFY_ATOL = 1e-4
+VERIFY_ATOL = 1e-3
 TRACE_LENGTHS = (20800, 15000)  # 1.3 s and 0.94 s: the example batch traced, unlike any verified length
 
 

@@ -338,7 +338,7 @@ def load_predictor(
     """A :class:`Predictor` for a ``model.pt`` or a ``.onnx`` export (default: the shipped checkpoint).
 
     ``backend``: ``"torch"`` (PyTorch; ``model.pt`` only), ``"onnx"`` (onnxruntime, same scores
-    within 1e-4), or None: ``"onnx"`` for a ``.onnx`` file; for a ``model.pt``, ``"onnx"`` when a
+    within 1e-3), or None: ``"onnx"`` for a ``.onnx`` file; for a ``model.pt``, ``"onnx"`` when a
     verified export of exactly this checkpoint exists (:func:`find_cached_onnx`; the shipped
     ``checkpoints/default.onnx`` is one) and onnxruntime is installed, else ``"torch"``. A
     ``model.pt`` with ``backend="onnx"`` is exported and verified once and the export cached

@@ -99,12 +99,12 @@ def test_failed_verification_leaves_no_file(tmp_path, monkeypatch):
 
     def drifting(self, waveform, lengths):  # the traced graph is right; torch "drifts" afterwards
         out = forward(self, waveform, lengths)
-        return out if torch.jit.is_tracing() else (out[0] + 1e-3, *out[1:])
+        return out if torch.jit.is_tracing() else (out[0] + 1e-2, *out[1:])
 
     monkeypatch.setattr(OnnxWrapper, "forward", drifting)
     target = tmp_path / "model.onnx"
     target.write_bytes(b"previous export")
-    with pytest.raises(ExportError, match=r"output 'mos' differs from torch by 0\.001 .*batch of 1 \(0\.5 s\)"):
+    with pytest.raises(ExportError, match=r"output 'mos' differs from torch by 0\.01 .*batch of 1 \(0\.5 s\)"):
         export_onnx(model, target)
     assert target.read_bytes() == b"previous export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]  # no temporary file left

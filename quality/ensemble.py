@@ -61,9 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         model, metadata = build_ensemble(args.members, args.weights)
         if args.valid:
-            table = read_list(args.valid, target=metadata["target"] or "score")
+            target = metadata["target"] or "score"
+            table = read_list(args.valid, target=target)
             pred, heads = predict_table(model, table)
-            metrics = score_metrics(pred, table[metadata["target"] or "score"].to_numpy(dtype=float), model.score_range)
+            metrics = score_metrics(pred, table[target].to_numpy(dtype=float), model.score_range)
             metadata.update(valid_list=str(args.valid), valid_metrics={k: float(v) for k, v in metrics.items()},
                             valid_head_metrics=head_metrics(model, heads, table))
     except (ValueError, CheckpointError, AudioError, FileNotFoundError) as err:

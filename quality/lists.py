@@ -420,13 +420,13 @@ def split_list(
     filled = np.zeros(3)
     part = np.zeros(len(uniques), dtype=np.int64)
     share = np.inf if max_group_share is None else max_group_share  # None: no group is kept out
+    too_large = sizes[:, None] > share * wanted[None, 1:]  # (groups, held-out parts)
     # groups too large for every held-out part go to training first, so the rest fill the targets
-    order = np.concatenate([order[[np.all(sizes[g] > share * wanted[1:]) for g in order]],
-                            order[[not np.all(sizes[g] > share * wanted[1:]) for g in order]]]).astype(np.int64)
+    only_train = too_large.all(axis=1)[order]
+    order = np.concatenate([order[only_train], order[~only_train]])
     for g in order:
         room = wanted - filled
-        room[1:][sizes[g] > share * wanted[1:]] = -np.inf  # too large a share of a held-out part
-        room[0] = max(room[0], -np.finfo(float).max)  # training always takes a group
+        room[1:][too_large[g]] = -np.inf  # training (room[0], finite) always can take a group
         k = int(np.argmax(room))
         part[g] = k
         filled[k] += sizes[g]

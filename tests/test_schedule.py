@@ -22,6 +22,7 @@ def test_cosine_factor_warms_up_then_falls_to_the_final_rate():
 def test_progress_is_the_larger_of_the_time_and_step_fractions(monkeypatch):
     timer = Timer(duration={"minutes": 10})
     monkeypatch.setattr(timer, "time_elapsed", lambda stage="train": 150.0)  # a quarter of 10 minutes
+    monkeypatch.setattr(timer, "time_remaining", lambda stage="train": 450.0)
     schedule = BudgetCosineLR(0.0, 0.0, epoch_batches=10)
     trainer = SimpleNamespace(max_epochs=10, global_step=10, callbacks=[timer])
     assert schedule.progress(trainer) == pytest.approx(0.25)

@@ -68,9 +68,10 @@ class BudgetCosineLR(Callback):
         steps = trainer.max_epochs * self.epoch_batches if trainer.max_epochs and trainer.max_epochs > 0 else None
         spent = trainer.global_step / steps if steps else 0.0
         timer = next((c for c in trainer.callbacks if isinstance(c, Timer)), None)
-        duration = getattr(timer, "_duration", None) if timer is not None else None
-        if duration:
-            spent = max(spent, timer.time_elapsed("train") / duration)
+        remaining = timer.time_remaining("train") if timer is not None else None
+        if remaining is not None:  # a time budget: elapsed / (elapsed + remaining)
+            elapsed = timer.time_elapsed("train")
+            spent = max(spent, elapsed / max(elapsed + remaining, 1e-9))
         return spent
 
     def on_train_batch_start(self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int) -> None:

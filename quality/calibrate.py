@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         table = read_list(args.list, target=target)
         previous = model.calibration
         model.set_calibration(None)  # fit on the raw scores, replacing any earlier line
-        pred, _ = predict_table(model, table, args.batch_size)
+        pred, _, _ = predict_table(model, table, args.batch_size)
         true = table[target].to_numpy(dtype=float)
         calibration = fit_calibration(pred, true)
     except (ValueError, AudioError, CheckpointError, FileNotFoundError) as err:

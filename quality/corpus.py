@@ -10,7 +10,7 @@ SI-SDR. Output folder::
     all.csv                  every labelled file: path pesq stoi sisdr condition speaker split ...
     train.list valid.list test.list   columns path pesq stoi sisdr condition speaker (by speaker)
     train_balanced.list      train.list balanced on pesq (quality.lists.balance_list)
-    chains.jsonl             per file: speech source, crop, chain with parameters, seed
+    chains.jsonl             per file: speech source, crop, source variation, chain with parameters, seed
     failures.csv             files left out (index, stage, error, ...)
     build.json               the build's settings, codecs found, counts, time
 
@@ -48,9 +48,11 @@ CORPUS_FORMAT_VERSION = 1
 LIST_COLUMNS = ["path", "pesq", "stoi", "sisdr", "condition", "speaker"]
 ALL_COLUMNS = LIST_COLUMNS + ["split", "chain_length", "speech", "start", "seconds", "seed", "index"]
 #: build settings that must match for a build to resume in an existing folder
-_IDENTITY_KEYS = ("version", "speech", "noise", "rir", "device_ir", "seed", "valid", "test", "max_seconds",
-                  "min_seconds", "degradations")
+_IDENTITY_KEYS = ("version", "speech", "noise", "rir", "device_ir", "seed", "split_seed", "valid", "test",
+                  "max_seconds", "min_seconds", "degradations", "source_variation")
 JOURNAL = ".journal.jsonl"
+#: third element of the seed of a job's source-variation generator (independent of its chain)
+_SOURCE_STREAM = 0x50
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,13 +201,26 @@ def simulate_one(
     seed: int,
     max_seconds: float,
     names: Sequence[str] | None = None,
+    source_variation: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """The clean crop, degraded signal (float32) and chain record of job ``index``."""
+    """The clean reference, degraded signal (float32) and chain record of job ``index``.
+
+    With probability ``source_variation`` the clean crop is first varied
+    (:func:`quality.simulate.vary_source`, drawn from its own generator so the chains do not
+    change); the varied crop is then the reference the labels are computed against.
+    """
     rng = np.random.default_rng([int(seed), int(index)])
     clean = load_audio(resources.path("speech", speech_path))
     limit = int(max_seconds * SAMPLE_RATE) if max_seconds else len(clean)
     start = int(rng.integers(0, len(clean) - limit + 1)) if len(clean) > limit else 0
     clean = clean[start : start + limit]
+    length = int(len(clean))
+    variation = None
+    if source_variation > 0:
+        source_rng = np.random.default_rng([int(seed), int(index), _SOURCE_STREAM])
+        if source_rng.random() < source_variation:
+            variation = sim.sample_source_variation(source_rng)
+            clean = sim.vary_source(clean, **variation)
     chain = sim.sample_chain(rng, resources, speaker=speaker, split=split, names=names)
     chain_seed = int(rng.integers(0, 2**31 - 1))
     degraded = sim.apply_chain(clean, chain, resources, chain_seed)
@@ -215,10 +230,11 @@ def simulate_one(
         "speaker": speaker,
         "split": split,
         "start": start,
-        "length": int(len(clean)),
+        "length": length,
         "condition": sim.condition_name(chain),
         "chain": [[name, params] for name, params in chain],
         "seed": chain_seed,
+        "source_variation": variation,
     }
     return clean, degraded, record
 
@@ -231,7 +247,8 @@ def _job(index: int, speech_path: str, speaker: str, split: str | None) -> dict[
     record: dict[str, Any] = {"index": index, "speech": speech_path, "speaker": speaker, "split": split}
     try:
         clean, degraded, record = simulate_one(index, speech_path, speaker, split, state["resources"],
-                                               state["seed"], state["max_seconds"], state["names"])
+                                               state["seed"], state["max_seconds"], state["names"],
+                                               state["source_variation"])
         pcm = _to_pcm16(degraded)
         stage = "label"
         labels = compute_labels(clean, pcm.astype(np.float64) / 32768.0)
@@ -340,20 +357,28 @@ def build_corpus(
     min_seconds: float = 1.0,
     exclude: Iterable[str] = (),
     progress: bool = True,
+    split_seed: int | None = None,
+    source_variation: float = 0.0,
 ) -> dict[str, Any]:
     """Build (or resume, or extend) a corpus in ``out``; returns the build.json content.
 
     See the module docstring for the output files. Files whose simulation or labelling fails are
-    reported (log + ``failures.csv``) and left out.
+    reported (log + ``failures.csv``) and left out. ``split_seed`` (default: ``seed``) seeds the
+    speaker split alone, so a corpus built with another ``seed`` can keep another one's split;
+    ``source_variation`` is the share of files whose clean source is varied first
+    (:func:`simulate_one`).
     """
 
     t0 = time.time()
     if num < 1:
         raise ValueError(f"--num must be at least 1, got {num}")
+    if not 0.0 <= source_variation <= 1.0:
+        raise ValueError(f"--source-variation must be in [0, 1], got {source_variation}")
+    split_seed = seed if split_seed is None else split_seed
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     table = speech_table(speech, min_seconds)
-    parts = split_list(table, "speaker", valid, test, seed)
+    parts = split_list(table, "speaker", valid, test, split_seed)
     table = pd.concat([p.assign(split=name) for name, p in parts.items()]).sort_values("path").reset_index(drop=True)
     resources = sim.Resources(noise=noise, rir=rir, device_ir=device_ir, speech=speech, speech_table=table)
     unknown = sorted(set(exclude) - set(sim.DEGRADATIONS))
@@ -370,11 +395,13 @@ def build_corpus(
         "rir": str(Path(rir).resolve()) if rir else None,
         "device_ir": str(Path(device_ir).resolve()) if device_ir else None,
         "seed": int(seed),
+        "split_seed": int(split_seed),
         "valid": float(valid),
         "test": float(test),
         "max_seconds": float(max_seconds),
         "min_seconds": float(min_seconds),
         "degradations": names,
+        "source_variation": float(source_variation),
     }
     build_file = out / "build.json"
     journal = out / JOURNAL
@@ -382,7 +409,8 @@ def build_corpus(
     if build_file.is_file() or journal.is_file():
         previous = json.loads(build_file.read_text()) if build_file.is_file() else None
         if previous is not None:
-            diff = [k for k in _IDENTITY_KEYS if previous.get(k) != settings[k]]
+            defaults = {"split_seed": previous.get("seed"), "source_variation": 0.0}  # builds older than these keys
+            diff = [k for k in _IDENTITY_KEYS if previous.get(k, defaults.get(k)) != settings[k]]
             if diff:
                 raise ValueError(
                     f"{out} holds a build with different settings ({', '.join(diff)}); "
@@ -398,6 +426,7 @@ def build_corpus(
         log.info("resuming: %d of %d files already done", len(done), num)
     state = {
         "out": str(out), "digits": digits, "seed": int(seed), "max_seconds": float(max_seconds), "names": names,
+        "source_variation": float(source_variation),
         "noise": settings["noise"], "rir": settings["rir"], "device_ir": settings["device_ir"],
         "speech": settings["speech"], "table": table.to_dict("list"),
     }
@@ -454,8 +483,8 @@ def build_corpus(
     # write_list stores paths under the list's folder relative to it: hand it absolute paths
     listed = df.assign(path=[str((out / p).resolve()) for p in df["path"]])
     chains_text = "".join(
-        json.dumps({k: r[k] for k in ("index", "path", "speech", "speaker", "split", "start", "length", "condition",
-                                      "chain", "seed")}, sort_keys=True) + "\n" for r in ok)
+        json.dumps({k: r.get(k) for k in ("index", "path", "speech", "speaker", "split", "start", "length", "condition",
+                                          "chain", "seed", "source_variation")}, sort_keys=True) + "\n" for r in ok)
     atomic_write(out / "chains.jsonl", lambda tmp: Path(tmp).write_text(chains_text, encoding="utf-8"))
     written = {}
     if len(df):
@@ -503,6 +532,8 @@ def regenerate(out: str | os.PathLike, index: int) -> tuple[np.ndarray, np.ndarr
     resources = sim.Resources(noise=settings["noise"], rir=settings["rir"], device_ir=settings["device_ir"],
                               speech=settings["speech"])
     clean = load_audio(resources.path("speech", rec["speech"]))[rec["start"] : rec["start"] + rec["length"]]
+    if rec.get("source_variation"):
+        clean = sim.vary_source(clean, **rec["source_variation"])
     return clean, sim.apply_chain(clean, sim.chain_from_json(rec["chain"]), resources, rec["seed"])
 
 
@@ -515,7 +546,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         args.speech, args.out, args.num, noise=args.noise, rir=args.rir, device_ir=args.device_ir, seed=args.seed,
         workers=args.workers, valid=args.valid, test=args.test, bin_width=args.bin_width, per_bin=args.per_bin,
         repeat=args.repeat, max_seconds=args.max_seconds, min_seconds=args.min_seconds, exclude=exclude,
-        progress=not args.quiet,
+        progress=not args.quiet, split_seed=args.split_seed, source_variation=args.source_variation,
     )
     print(info["summary"])
     print(f"wrote {args.out}: " + ", ".join(f"{k}.list {v}" for k, v in info["lists"].items()))
@@ -557,6 +588,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--num", type=int, required=True, help="number of files to generate")
     p.add_argument("--seed", type=int, default=0, help="global seed (default: %(default)s)")
+    p.add_argument("--split-seed", type=int,
+                   help="seed of the speaker split alone (default: --seed); keeps another build's split")
+    p.add_argument("--source-variation", type=float, default=0.0, metavar="SHARE",
+                   help="share of files whose clean source is first varied (speed 0.9-1.1, broad EQ +-5 dB); "
+                        "their labels are computed against the varied source (default: %(default)s)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default: %(default)s)")
     p.add_argument("--valid", type=float, default=0.1, help="fraction of speech files (by speaker) for valid (default: %(default)s)")
     p.add_argument("--test", type=float, default=0.1, help="fraction for test (default: %(default)s)")

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.valid:
             target = metadata["target"] or "score"
             table = read_list(args.valid, target=target)
-            pred, heads = predict_table(model, table)
+            pred, heads, _ = predict_table(model, table)
             metrics = score_metrics(pred, table[target].to_numpy(dtype=float), model.score_range)
             metadata.update(valid_list=str(args.valid), valid_metrics={k: float(v) for k, v in metrics.items()},
                             valid_head_metrics=head_metrics(model, heads, table))

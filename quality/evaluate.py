@@ -4,7 +4,9 @@ Writes ``predictions.csv`` (path, target, prediction, error), ``metrics.json`` (
 interval of LCC/SRCC, whole speakers resampled when the list names them; also printed), per-group
 metrics (``metrics_by_<column>.csv``, with the mean error ``bias``) for each condition/system/speaker
 column the list has, ``metrics_by_degradation.csv`` when conditions combine degradations with ``+``
-(each file counts towards each of its parts), and ``scatter.png`` (predicted vs true).
+(each file counts towards each of its parts), ``degradation_detection.csv`` when the model has a
+degradation classifier and the list a ``condition`` column (ROC AUC of each type's probability),
+and ``scatter.png`` (predicted vs true).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import pandas as pd
 from .audio import AudioError, load_audio
 from .checkpoint import CheckpointError, load_model
 from .fileio import atomic_write
-from .lists import CONDITION_SEPARATOR, read_list
+from .lists import CONDITION_SEPARATOR, degradation_targets, read_list
 from .inference import score_waveforms
 from .models import QualityModel
 
@@ -28,19 +30,21 @@ GROUP_COLUMNS = ("condition", "system", "speaker")
 
 def predict_table(
     model: QualityModel, table: pd.DataFrame, batch_size: int = 16, chunk: int = 256
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Utterance scores (main head, and extra heads by name) for every ``path`` of a list table,
-    loading audio ``chunk`` files at a time."""
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Utterance scores (main head, and extra heads by name) and degradation probabilities
+    ``(n, len(model.conditions))`` for every ``path`` of a list table, loading audio ``chunk``
+    files at a time."""
     paths = table["path"].astype(str).tolist()
     pred = np.zeros(len(paths))
     heads = {name: np.zeros(len(paths)) for name in model.head_ranges}
+    conditions = np.zeros((len(paths), len(model.conditions)))
     for start in range(0, len(paths), chunk):
         waves = [load_audio(p) for p in paths[start : start + chunk]]
         part = slice(start, start + len(waves))
-        pred[part], _, head_scores = score_waveforms(model, waves, batch_size)
+        pred[part], _, head_scores, conditions[part] = score_waveforms(model, waves, batch_size)
         for name, values in head_scores.items():
             heads[name][part] = values
-    return pred, heads
+    return pred, heads, conditions
 
 
 def head_metrics(model: QualityModel, heads: dict[str, np.ndarray], table: pd.DataFrame) -> dict[str, dict]:
@@ -76,7 +80,8 @@ def scatter_plot(pred: np.ndarray, true: np.ndarray, path: Path, title: str) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .metrics import bootstrap_interval, format_metrics, group_balanced_lcc, metrics_by_group, score_metrics
+    from .metrics import (bootstrap_interval, detection_auc, format_metrics, group_balanced_lcc, metrics_by_group,
+                          score_metrics)
 
     p = argparse.ArgumentParser(prog="python -m quality.evaluate", description=__doc__.split("\n")[0])
     p.add_argument("--checkpoint", required=True, help="model.pt from training")
@@ -94,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         model, meta = load_model(args.checkpoint)
         target = args.target or meta.get("target", "score")
         table = read_list(args.list, target=target)
-        pred, heads = predict_table(model, table, args.batch_size)
+        pred, heads, probabilities = predict_table(model, table, args.batch_size)
     except (ValueError, AudioError, CheckpointError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -104,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     interval = bootstrap_interval(pred, true, table["speaker"].to_numpy() if unit == "speakers" else None,
                                   resamples=args.bootstrap) if args.bootstrap else None
     balanced = group_balanced_lcc(pred, true, table["speaker"].to_numpy()) if unit == "speakers" else None
+    detection = None
+    if model.conditions and "condition" in table.columns:
+        present = degradation_targets(table["condition"].astype(str).tolist(), model.conditions)
+        detection = detection_auc(probabilities, present, model.conditions)
     if args.out:
         out = Path(args.out)
         rows = pd.DataFrame({"path": table["path"], "target": true, "prediction": pred, "error": pred - true})
@@ -112,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
                   **{k: float(v) for k, v in metrics.items()}}
         if balanced is not None:
             report["lcc_speaker_balanced"] = balanced
+        if detection is not None:
+            report["degradation_auc_mean"] = float(detection["auc"].mean())
+            atomic_write(out / "degradation_detection.csv", lambda tmp: detection.to_csv(tmp, index=False))
         if interval:
             report["ci95"] = {"resampled": unit, "resamples": args.bootstrap, **{k: list(v) for k, v in interval.items()}}
         for group in (c for c in GROUP_COLUMNS if c in table.columns):
@@ -131,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
               f"srcc {interval['srcc'][0]:.4f}..{interval['srcc'][1]:.4f}")
     if balanced is not None:
         print(f"lcc with every speaker weighing the same: {balanced:.4f}")
+    if detection is not None and detection["auc"].notna().any():
+        print(f"degradation detection: mean ROC AUC {detection['auc'].mean():.3f} over "
+              f"{int(detection['auc'].notna().sum())} types (lowest {detection.loc[detection['auc'].idxmin(), 'type']} "
+              f"{detection['auc'].min():.3f}, highest {detection.loc[detection['auc'].idxmax(), 'type']} "
+              f"{detection['auc'].max():.3f})")
     print(format_metrics(metrics))
     return 0
 

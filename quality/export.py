@@ -11,7 +11,9 @@ The file takes a 16 kHz waveform and returns scores (interface in :mod:`quality.
   row length when nothing is padded). What lies past a row's length never affects its scores.
 - outputs: ``mos`` ``(batch,)``; one ``(batch,)`` output per extra head, named after the head, in
   the model's order; ``frame_scores`` float32 ``(batch, frames)`` of the main head (0 on padded
-  frames); ``frame_lengths`` int64 ``(batch,)``: valid frames, ``lengths // hop_length + 1``.
+  frames); ``frame_lengths`` int64 ``(batch,)``: valid frames, ``lengths // hop_length + 1``; for a
+  model with a degradation classifier, ``degradations`` float32 ``(batch, types)``: probabilities of
+  the types in the ``degradation_names`` metadata.
 - batch and time axes are dynamic; ``metadata_props`` hold the model name and config, the library
   version, sample rate, hop length, head names, score ranges, the checkpoint's plain metadata
   (JSON) and the verification result.
@@ -45,6 +47,7 @@ from .audio import SAMPLE_RATE
 from .fileio import atomic_write
 from .models import QualityModel
 from .onnx_backend import (
+    DEGRADATION_OUTPUT,
     FRAME_OUTPUTS,
     INPUT_NAMES,
     ONNX_FORMAT,
@@ -67,7 +70,7 @@ class ExportError(RuntimeError):
 
 
 class OnnxWrapper(nn.Module):
-    """``(waveform, lengths) -> (mos, *extra heads, frame_scores, frame_lengths)`` as a tuple."""
+    """``(waveform, lengths) -> (mos, *extra heads, frame_scores, frame_lengths[, degradations])``."""
 
     def __init__(self, model: QualityModel) -> None:
         super().__init__()
@@ -76,13 +79,16 @@ class OnnxWrapper(nn.Module):
     def forward(self, waveform: Tensor, lengths: Tensor) -> tuple[Tensor, ...]:
         out = self.model(waveform, lengths)
         heads = [out.heads[name] for name in self.model.head_ranges]
-        return (out.utterance_score, *heads, out.frame_scores, out.frame_mask.sum(1))
+        probs = self.model.condition_probabilities(out)
+        return (out.utterance_score, *heads, out.frame_scores, out.frame_mask.sum(1),
+                *([probs] if probs is not None else []))
 
 
 def output_names(model: QualityModel) -> list[str]:
-    """ONNX output names: ``mos``, the extra heads, ``frame_scores``, ``frame_lengths``."""
-    names = ["mos", *model.head_ranges, *FRAME_OUTPUTS]
-    clash = set(model.head_ranges) & {*INPUT_NAMES, *FRAME_OUTPUTS}
+    """ONNX output names: ``mos``, the extra heads, ``frame_scores``, ``frame_lengths`` and, for a
+    model with a degradation classifier, ``degradations``."""
+    names = ["mos", *model.head_ranges, *FRAME_OUTPUTS, *([DEGRADATION_OUTPUT] if model.conditions else [])]
+    clash = set(model.head_ranges) & {*INPUT_NAMES, *FRAME_OUTPUTS, DEGRADATION_OUTPUT}
     if clash:
         raise ExportError(f"extra head name(s) {sorted(clash)} clash with ONNX input/output names")
     return names
@@ -113,20 +119,23 @@ def model_props(model: QualityModel, metadata: dict[str, Any] | None = None) -> 
         "hop_length": str(model.frontend.hop_length),
         "head_names": json.dumps(list(ranges)),
         "score_ranges": json.dumps({name: [r.low, r.high] for name, r in ranges.items()}),
+        "degradation_names": json.dumps(list(model.conditions)),
         "checkpoint_metadata": json.dumps(plain_metadata(metadata)),
     }
 
 
 def interface_doc(model: QualityModel, names: Sequence[str]) -> str:
     """The file's ``doc_string``: what goes in and what comes out."""
-    heads = ", ".join(f"{name} (batch,)" for name in names[:-2])
+    heads = ", ".join(f"{name} (batch,)" for name in ["mos", *model.head_ranges])
+    degradations = (f"; {DEGRADATION_OUTPUT} float32 (batch, {len(model.conditions)}), probability of each "
+                    f"degradation type in metadata degradation_names" if model.conditions else "")
     return (
         f"Speech quality model '{model.config.get('name', type(model).__name__)}' (quality {__version__}), "
         f"STFT front end included. Inputs: waveform float32 (batch, samples), mono {SAMPLE_RATE} Hz, rows "
         f"zero-padded to the longest; lengths int64 (batch,), valid samples of each row. Outputs: {heads} "
         f"utterance scores; frame_scores float32 (batch, frames), main-head scores every "
         f"{model.frontend.hop_length} samples, 0 on padded frames; frame_lengths int64 (batch,), valid frames "
-        f"of each row. metadata_props: score ranges, head names, config and checkpoint metadata (JSON values)."
+        f"of each row{degradations}. metadata_props: score ranges, head names, config and checkpoint metadata (JSON values)."
     )
 
 
@@ -238,6 +247,7 @@ def export_onnx(
     wav, lengths = example_batch(TRACE_LENGTHS)
     dynamic_axes = {"waveform": {0: "batch", 1: "samples"}, "lengths": {0: "batch"},
                     **{name: {0: "batch"} for name in names}, "frame_scores": {0: "batch", 1: "frames"}}
+    # (``degradations`` keeps its second axis: the number of types is fixed)
     was_training = model.training
     model.eval()
 
@@ -305,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Export a quality model to one ONNX file (16 kHz waveform + lengths in, scores out), "
                     "verified against PyTorch.",
         epilog="Inputs: waveform float32 (batch, samples) at 16 kHz, zero-padded; lengths int64 (batch,). "
-               "Outputs: mos, one per extra head, frame_scores (batch, frames), frame_lengths (batch,). "
+               "Outputs: mos, one per extra head, frame_scores (batch, frames), frame_lengths (batch,), and "
+               "degradations (batch, types) for a model with a degradation classifier. "
                "Exit status: 0 exported and verified, 1 error (nothing written).",
     )
     p.add_argument("--checkpoint", required=True, help="model.pt to export")

@@ -499,7 +499,12 @@ def _split_prefix(path: Path, prefix: str | None) -> tuple[str, str]:
 
 
 def _cmd_balance(args: argparse.Namespace) -> None:
-    df, target = _load(args.input, args.target)
+    loaded = [_load(path, args.target) for path in args.inputs]
+    targets = {target for _, target in loaded}
+    if len(targets) > 1:
+        raise ValueError(f"the input lists have different score columns ({', '.join(sorted(targets))}); "
+                         "name one with --target")
+    df, target = pd.concat([part for part, _ in loaded], ignore_index=True), targets.pop()
     out = balance_list(df, target, args.bin_width, args.per_bin, args.repeat, args.seed, args.low)
     write_list(out, args.output)
     bins = bin_counts(out, target, args.bin_width, args.low if args.low is not None else float(df[target].min()))
@@ -546,7 +551,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("balance", help="sample every score bin to the same number of rows",
                        description="Bin the target scores and sample each non-empty bin to --per-bin rows.")
-    p.add_argument("input", help="input list (.list/.csv/.tsv)")
+    p.add_argument("inputs", nargs="+", metavar="input",
+                   help="input list(s) (.list/.csv/.tsv); the rows of several lists are pooled")
     p.add_argument("output", help="output list; format by extension")
     p.add_argument("--target", help=target_help)
     p.add_argument("--bin-width", type=float, default=0.25, help="score bin width (default: %(default)s)")

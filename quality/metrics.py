@@ -13,7 +13,7 @@ from scipy.stats import rankdata
 
 from .scores import ScoreRange
 
-__all__ = ["bootstrap_interval", "format_metrics", "group_balanced_lcc", "lcc", "metrics_by_group", "mse",
+__all__ = ["bootstrap_interval", "detection_auc", "format_metrics", "group_balanced_lcc", "lcc", "metrics_by_group", "mse",
            "score_metrics", "srcc"]
 
 
@@ -154,6 +154,24 @@ def metrics_by_group(
         rows.append({"group": label, **score_metrics(p[sel], t[sel], score_range),
                      "bias": float(np.mean(p[sel] - t[sel]))})
     return pd.DataFrame(rows, columns=["group", "n", "mse", "mse_raw", "bias", "lcc", "srcc"])
+
+
+def detection_auc(probabilities: Any, present: Any, names: Any) -> pd.DataFrame:
+    """How well probabilities ``(n, C)`` tell files with each of ``names`` (multi-hot ``present``
+    ``(n, C)``) from those without: one row per name with ``type, present, absent, auc`` (ROC area;
+    NaN when either side is empty)."""
+    from sklearn.metrics import roc_auc_score
+
+    p, y = np.asarray(probabilities, dtype=float), np.asarray(present, dtype=float)
+    names = [str(n) for n in names]
+    if p.shape != y.shape or p.ndim != 2 or p.shape[1] != len(names):
+        raise ValueError(f"probabilities {p.shape} and present {y.shape} must both be (n, {len(names)})")
+    rows = []
+    for j, name in enumerate(names):
+        pos = int(y[:, j].sum())
+        auc = float(roc_auc_score(y[:, j], p[:, j])) if 0 < pos < len(y) else float("nan")
+        rows.append({"type": name, "present": pos, "absent": len(y) - pos, "auc": auc})
+    return pd.DataFrame(rows, columns=["type", "present", "absent", "auc"])
 
 
 def format_metrics(m: Mapping[str, Any]) -> str:

@@ -10,7 +10,9 @@ The file's interface (written by :func:`quality.export.export_onnx`):
   and ``lengths`` int64 ``(batch,)``, the valid samples of each row;
 - outputs ``mos`` ``(batch,)``, then one ``(batch,)`` output per extra head named after it, then
   ``frame_scores`` float32 ``(batch, frames)`` (main head, 0 on padded frames) and
-  ``frame_lengths`` int64 ``(batch,)`` (valid frames of each row);
+  ``frame_lengths`` int64 ``(batch,)`` (valid frames of each row), then, for a model with a
+  degradation classifier (format 2), ``degradations`` float32 ``(batch, types)``: the probability
+  that each type named in the ``degradation_names`` metadata is present;
 - ``metadata_props`` as read by :func:`parse_metadata`.
 
 Only numpy and onnxruntime are needed to run such a file; this module adds the batching and
@@ -30,11 +32,13 @@ import numpy as np
 from .inference import length_sorted_batches
 
 ONNX_FORMAT = "quality-onnx"
-ONNX_FORMAT_VERSION = 1
+ONNX_FORMAT_VERSION = 2  # 2: the optional ``degradations`` output
 INPUT_NAMES = ("waveform", "lengths")
 FRAME_OUTPUTS = ("frame_scores", "frame_lengths")
+DEGRADATION_OUTPUT = "degradations"
 # metadata_props values that hold JSON (all values are strings in ONNX).
-JSON_PROPS = ("model_config", "head_names", "score_ranges", "checkpoint_metadata", "verification")
+JSON_PROPS = ("model_config", "head_names", "score_ranges", "checkpoint_metadata", "verification",
+              "degradation_names")
 INT_PROPS = ("format_version", "sample_rate", "hop_length")
 
 
@@ -82,7 +86,8 @@ def parse_metadata(props: dict[str, str]) -> dict[str, Any]:
 
     Keys: ``format``, ``format_version``, ``model_name``, ``model_config``, ``quality_version``,
     ``sample_rate``, ``hop_length``, ``head_names`` (``mos`` first), ``score_ranges``
-    (``{head: [low, high]}``), ``checkpoint_metadata`` (the checkpoint's plain metadata),
+    (``{head: [low, high]}``), ``degradation_names`` (types of the ``degradations`` output; empty
+    when there is none), ``checkpoint_metadata`` (the checkpoint's plain metadata),
     ``verification`` (what the export checked and the largest difference it measured), and
     ``checkpoint_sha256`` when exported from a file. Raises ValueError for other files.
     """
@@ -97,6 +102,7 @@ def parse_metadata(props: dict[str, str]) -> dict[str, Any]:
             meta[key] = int(meta[key])
     except (KeyError, ValueError) as err:
         raise ValueError(f"damaged quality ONNX metadata ({type(err).__name__}: {err})") from None
+    meta.setdefault("degradation_names", [])  # format 1 files have no degradation output
     if meta["format_version"] > ONNX_FORMAT_VERSION:
         raise ValueError(f"ONNX export format {meta['format_version']} is newer than this library reads "
                          f"({ONNX_FORMAT_VERSION}); update quality")
@@ -126,7 +132,8 @@ class OnnxBackend:
 
     ``path``: the ``.onnx`` file; ``threads``: onnxruntime intra-op threads (see
     :func:`make_session`). ``metadata``: the file's decoded metadata (:func:`parse_metadata`).
-    Backend interface: ``head_names`` (extra heads), ``frame_seconds``, :meth:`score`.
+    Backend interface: ``head_names`` (extra heads), ``condition_names`` (degradation types),
+    ``frame_seconds``, :meth:`score`.
     """
 
     def __init__(self, path: str | os.PathLike, threads: int | None = None) -> None:
@@ -138,7 +145,9 @@ class OnnxBackend:
             raise ValueError(f"{self.path}: {err}") from None
         self.head_names = [name for name in self.metadata["head_names"] if name != "mos"]
         self.frame_seconds = self.metadata["hop_length"] / self.metadata["sample_rate"]
-        self.output_names = ["mos", *self.head_names, *FRAME_OUTPUTS]
+        self.condition_names = [str(name) for name in self.metadata["degradation_names"]]
+        self.output_names = ["mos", *self.head_names, *FRAME_OUTPUTS,
+                             *([DEGRADATION_OUTPUT] if self.condition_names else [])]
         found = [o.name for o in self.session.get_outputs()]
         if found != self.output_names or [i.name for i in self.session.get_inputs()] != list(INPUT_NAMES):
             raise ValueError(f"{self.path}: outputs {found} do not match its metadata {self.output_names}")
@@ -148,14 +157,17 @@ class OnnxBackend:
         values = self.session.run(self.output_names, {"waveform": waveform, "lengths": lengths})
         return dict(zip(self.output_names, values))
 
-    def score(self, waves: Sequence[np.ndarray], batch_size: int) -> tuple[np.ndarray, list[np.ndarray], dict]:
-        """Utterance scores ``(n,)``, per-file frame scores and extra heads by name, batched like
+    def score(self, waves: Sequence[np.ndarray], batch_size: int) -> tuple[np.ndarray, list[np.ndarray], dict,
+                                                                           np.ndarray]:
+        """Utterance scores ``(n,)``, per-file frame scores, extra heads by name and degradation
+        probabilities ``(n, len(condition_names))``, batched like
         :func:`~quality.inference.score_waveforms`."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         scores = np.zeros(len(waves), dtype=np.float64)
         frames: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(waves)
         heads = {name: np.zeros(len(waves), dtype=np.float64) for name in self.head_names}
+        conditions = np.zeros((len(waves), len(self.condition_names)), dtype=np.float64)
         for batch in length_sorted_batches([len(w) for w in waves], batch_size):
             wav, lengths = pad_batch([np.asarray(waves[i], dtype=np.float32) for i in batch])
             out = self.run(wav, lengths)
@@ -164,4 +176,6 @@ class OnnxBackend:
                 frames[i] = out["frame_scores"][row, : int(out["frame_lengths"][row])].astype(np.float32)
                 for name in self.head_names:
                     heads[name][i] = float(out[name][row])
-        return scores, frames, heads
+                if self.condition_names:
+                    conditions[i] = out[DEGRADATION_OUTPUT][row]
+        return scores, frames, heads, conditions

@@ -49,7 +49,9 @@ class Prediction:
 
     ``mos``: utterance score of the main head; ``heads``: every head by name (``mos`` included);
     ``frames``: per-frame main-head scores, one every ``frame_seconds``; ``duration_s`` of the
-    audio at its own rate; ``channel``: channel index for ``channels="each"``, else None.
+    audio at its own rate; ``channel``: channel index for ``channels="each"``, else None;
+    ``degradations``: for a model with a degradation classifier, the probability (0-1) that each
+    degradation type it was trained on (e.g. ``noise``, ``reverb``, ``opus``) is present, else empty.
     """
 
     mos: float
@@ -60,6 +62,12 @@ class Prediction:
     source: str = "<array>"
     channel: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    degradations: dict[str, float] = field(default_factory=dict)
+
+    def likely_degradations(self, threshold: float = 0.5) -> dict[str, float]:
+        """The ``degradations`` with a probability of at least ``threshold``, most likely first."""
+        found = ((name, p) for name, p in self.degradations.items() if p >= threshold)
+        return dict(sorted(found, key=lambda item: -item[1]))
 
     def __getattr__(self, name: str) -> float:
         heads = self.__dict__.get("heads", {})
@@ -72,8 +80,8 @@ class Predictor:
     """Scores recordings with a quality model (see module docstring).
 
     ``backend``: a :class:`~quality.models.QualityModel` (scored with PyTorch) or any backend
-    object with ``head_names``, ``frame_seconds`` and ``score(waves, batch_size)`` like
-    :class:`~quality.inference.TorchBackend`.
+    object with ``head_names``, ``condition_names``, ``frame_seconds`` and
+    ``score(waves, batch_size)`` like :class:`~quality.inference.TorchBackend`.
     """
 
     sample_rate = SAMPLE_RATE
@@ -101,6 +109,7 @@ class Predictor:
         self.name = name
         self.frame_seconds = self.backend.frame_seconds
         self.head_names = ["mos", *self.backend.head_names]
+        self.degradation_names = list(self.backend.condition_names)
 
     def _windows(self, audio: np.ndarray) -> list[np.ndarray]:
         """Equal windows of at most ``window_seconds`` of a 16 kHz mono array."""
@@ -109,48 +118,55 @@ class Predictor:
         bounds = np.linspace(0, len(audio), count + 1).round().astype(int)
         return [audio[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
-    def _score_groups(self, groups: list[list[np.ndarray]]) -> list[tuple[dict[str, float], np.ndarray]]:
+    def _score_groups(self, groups: list[list[np.ndarray]]) -> list[tuple[dict[str, float], np.ndarray, np.ndarray]]:
         """Score several recordings, each a list of windows, in shared batches; returns per
-        recording its head scores (``mos`` and extra heads) and main-head frames.
+        recording its head scores (``mos`` and extra heads), main-head frames and degradation
+        probabilities.
 
-        A recording's score is the frame-weighted mean of its windows' scores, for every head."""
+        A recording's score is the frame-weighted mean of its windows' scores, for every head, and
+        likewise for the degradation probabilities."""
         flat = [w for windows in groups for w in windows]
-        scores, frames, heads = self.backend.score(flat, self.batch_size)
+        scores, frames, heads, conditions = self.backend.score(flat, self.batch_size)
         per_head = {"mos": scores, **heads}
         results, pos = [], 0
         for windows in groups:
             part = slice(pos, pos + len(windows))
             weights = np.array([len(f) for f in frames[part]], dtype=np.float64)
             values = {name: float(np.sum(v[part] * weights) / weights.sum()) for name, v in per_head.items()}
-            results.append((values, np.concatenate(frames[part])))
+            probs = weights @ conditions[part] / weights.sum()
+            results.append((values, np.concatenate(frames[part]), probs))
             pos += len(windows)
         return results
 
-    def _make(self, heads: dict[str, float], frames: np.ndarray, duration: float, source: str,
+    def _make(self, heads: dict[str, float], frames: np.ndarray, probs: np.ndarray, duration: float, source: str,
               channel: int | None) -> Prediction:
-        return Prediction(heads["mos"], heads, frames, self.frame_seconds, duration, source, channel)
+        degradations = {name: float(p) for name, p in zip(self.degradation_names, probs)}
+        return Prediction(heads["mos"], heads, frames, self.frame_seconds, duration, source, channel,
+                          degradations=degradations)
 
     def _predict_audio(self, audio: np.ndarray, duration: float, source: str) -> list[Prediction]:
         """Predictions for a loaded 16 kHz array: ``(samples,)`` or ``(channels, samples)``."""
         tracks = [audio] if audio.ndim == 1 else list(audio)
         channel = (lambda c: None) if audio.ndim == 1 else (lambda c: c)
         results = self._score_groups([self._windows(t) for t in tracks])
-        return [self._make(s, f, duration, source, channel(c)) for c, (s, f) in enumerate(results)]
+        return [self._make(s, f, p, duration, source, channel(c)) for c, (s, f, p) in enumerate(results)]
 
     def _predict_long_file(self, path: Path, channels: ChannelMode) -> list[Prediction]:
         """Stream a long file window by window; only ``batch_size`` windows are held at once."""
         sums: dict[int, dict[str, float]] = {}
+        prob_sums: dict[int, np.ndarray] = {}
         weights: dict[int, float] = {}
         frames: dict[int, list[np.ndarray]] = {}
         samples, pending = 0, []
 
         def flush() -> None:
             tracks = [[w] for w in pending]  # each window scored on its own, batched together
-            for k, (scores, f) in enumerate(self._score_groups(tracks)):
+            for k, (scores, f, probs) in enumerate(self._score_groups(tracks)):
                 c = k % n_tracks
                 total = sums.setdefault(c, dict.fromkeys(scores, 0.0))
                 for name, value in scores.items():
                     total[name] += value * len(f)
+                prob_sums[c] = prob_sums.get(c, 0.0) + probs * len(f)
                 weights[c] = weights.get(c, 0.0) + len(f)
                 frames.setdefault(c, []).append(f)
             pending.clear()
@@ -168,7 +184,8 @@ class Predictor:
         duration = samples / SAMPLE_RATE
         multi = channels == "each"
         return [self._make({name: v / weights[c] for name, v in sums[c].items()}, np.concatenate(frames[c]),
-                           duration, str(path), c if multi else None) for c in range(n_tracks)]
+                           prob_sums[c] / weights[c], duration, str(path), c if multi else None)
+                for c in range(n_tracks)]
 
     def predict(
         self,

@@ -20,6 +20,7 @@ from .fileio import atomic_write
 
 LIST_EXTENSIONS = {".list", ".csv", ".tsv", ".txt"}
 PROGRESS_MIN_FILES = 5
+DEGRADATION_THRESHOLD = 0.5
 
 
 def expand_inputs(inputs: list[str]) -> list[Path]:
@@ -58,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channels", choices=["mix", "each"], default="mix",
                    help="mix channels to mono (default) or score each channel")
     p.add_argument("--frames", metavar="DIR", help="write per-frame scores (CSV) and a timeline plot (PNG) per file")
+    p.add_argument("--degradations", nargs="?", type=float, const=DEGRADATION_THRESHOLD, metavar="P",
+                   help="add a 'degradations' column: the degradation types the model's classifier finds with "
+                        f"probability >= P (default {DEGRADATION_THRESHOLD:g}), most likely first; needs a model "
+                        "with a classifier, as the shipped one")
     p.add_argument("--batch-size", type=int, default=8, help="windows scored together (default 8)")
     p.add_argument("--workers", type=int, default=2, help="threads decoding audio (default 2)")
     p.add_argument("--window", type=float, default=20.0, help="longest window in seconds for long files (default 20)")
@@ -126,8 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.batch_size < 1 or args.workers < 1:
             raise ValueError("--batch-size and --workers must be at least 1")
+        if args.degradations is not None and not 0.0 <= args.degradations <= 1.0:
+            raise ValueError(f"--degradations takes a probability in [0, 1], got {args.degradations:g}")
         predictor = load_predictor(args.checkpoint, args.backend, batch_size=args.batch_size,
                                    window_seconds=args.window)
+        if args.degradations is not None and not predictor.degradation_names:
+            raise ValueError(f"--degradations: model {predictor.name!r} has no degradation classifier")
         paths = expand_inputs(args.inputs)
     except (ValueError, CheckpointError, ImportError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -141,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "csv")
     heads = predictor.head_names
-    columns = ["path", *(["channel"] if args.channels == "each" else []), *heads, "duration_s", "error"]
+    extra = ["degradations"] if args.degradations is not None else []
+    columns = ["path", *(["channel"] if args.channels == "each" else []), *heads, *extra, "duration_s", "error"]
     progress = None
     if len(paths) > PROGRESS_MIN_FILES and not args.no_progress:
         from tqdm import tqdm
@@ -158,13 +168,16 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(result, Exception):
                 failed += 1
                 print(f"error: {result}", file=sys.stderr)
-                rows.append({"path": path, **{h: float("nan") for h in heads}, "duration_s": float("nan"),
-                             "error": str(result)})
+                rows.append({"path": path, **{h: float("nan") for h in heads}, **dict.fromkeys(extra, ""),
+                             "duration_s": float("nan"), "error": str(result)})
                 continue
             for pred in result:
                 row = {"path": path, **({"channel": pred.channel} if args.channels == "each" else {}),
-                       **{h: round(pred.heads[h], 4) for h in heads}, "duration_s": round(pred.duration_s, 3),
-                       "error": ""}
+                       **{h: round(pred.heads[h], 4) for h in heads},
+                       **({"degradations": " ".join(f"{name}:{p:.2f}" for name, p in
+                                                    pred.likely_degradations(args.degradations).items())}
+                          if extra else {}),
+                       "duration_s": round(pred.duration_s, 3), "error": ""}
                 rows.append(row)
                 if args.frames:
                     write_frames(Path(args.frames), pred, index)

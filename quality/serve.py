@@ -6,7 +6,8 @@ Endpoints (OpenAPI docs at ``/docs``, schema at ``/openapi.json``):
   reads), sent raw (``Content-Type: audio/*`` or ``application/octet-stream``) or as the
   multipart field ``file``. ``?frames=true`` adds per-frame main-head scores. Returns
   ``{"mos", <extra heads>, "duration_s", "sample_rate", "channels", "model", "warnings"}``
-  (plus ``"frame_seconds"`` and ``"frames"`` with ``frames=true``); ``sample_rate`` and
+  (plus ``"frame_seconds"`` and ``"frames"`` with ``frames=true``, and ``"degradations"``,
+  ``{type: probability}``, for a model with a degradation classifier); ``sample_rate`` and
   ``channels`` are those of the upload, which is mixed to mono and scored at 16 kHz.
 - ``POST /v1/score/batch``: multipart with several file parts (any field name, e.g. ``files``);
   answers 200 with ``{"model", "scored", "failed", "results"}``, one entry per file in upload
@@ -14,7 +15,8 @@ Endpoints (OpenAPI docs at ``/docs``, schema at ``/openapi.json``):
   ``{"file", "error", "status"}``.
 - ``GET /health``: ``{"status": "ok", "model", "busy", "waiting"}`` (requests being scored /
   waiting for a scoring thread).
-- ``GET /v1/model``: the model's name, heads, frame rate, backend, metadata and the limits.
+- ``GET /v1/model``: the model's name, heads, degradation types, frame rate, backend, metadata and
+  the limits.
 
 Errors are JSON ``{"error": message, "status": code}``: 400 for an empty, undecodable, too short
 or NaN-holding upload (and malformed requests), 413 for a body over ``--max-bytes`` or audio
@@ -64,7 +66,7 @@ MAX_BATCH_FILES = 64
 ENV_PREFIX = "QUALITY_SERVE_"
 RAW_TYPES = frozenset({"application/octet-stream", "application/ogg", ""})
 RESERVED_KEYS = frozenset({"duration_s", "sample_rate", "channels", "model", "warnings", "frames",
-                           "frame_seconds", "file", "error", "status"})
+                           "degradations", "frame_seconds", "file", "error", "status"})
 
 
 class ServiceError(Exception):
@@ -152,6 +154,8 @@ def score_upload(predictor: Any, data: bytes, name: str, max_seconds: float, fra
     result.update((h, v) for h, v in prediction.heads.items() if h != "mos" and h not in RESERVED_KEYS)
     result.update(duration_s=round(audio.shape[0] / sample_rate, 4), sample_rate=sample_rate,
                   channels=int(audio.shape[1]), model=predictor.name, warnings=notes)
+    if prediction.degradations:
+        result["degradations"] = {name: round(p, 4) for name, p in prediction.degradations.items()}
     if frames:
         result["frame_seconds"] = prediction.frame_seconds
         result["frames"] = [round(float(x), 4) for x in np.asarray(prediction.frames).ravel()]
@@ -177,6 +181,7 @@ def model_info(predictor: Any) -> dict[str, Any]:
     return _plain({
         "name": predictor.name,
         "heads": list(predictor.head_names),
+        "degradations": list(getattr(predictor, "degradation_names", [])),
         "sample_rate": SAMPLE_RATE,
         "frame_seconds": getattr(predictor, "frame_seconds", None),
         "window_seconds": getattr(predictor, "window_seconds", None),

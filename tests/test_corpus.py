@@ -187,3 +187,51 @@ def test_cli_lists(capsys):
     text = capsys.readouterr().out
     assert all(name in text for name in sim.DEGRADATIONS)
     assert corpus.main(["codecs"]) == 0
+
+
+def test_source_variation_relabels_against_the_varied_source(built, tree, tmp_path):
+    out, _ = built
+    varied = tmp_path / "varied"
+    build(tree, varied, 24, source_variation=1.0, split_seed=3)
+    plain = {c["index"]: c for c in map(json.loads, (out / "chains.jsonl").read_text().splitlines())}
+    chains = {c["index"]: c for c in map(json.loads, (varied / "chains.jsonl").read_text().splitlines())}
+    assert all(c["source_variation"] is None for c in plain.values())
+    assert chains and all(c["source_variation"]["speed"] for c in chains.values())
+    # the variation has its own generator: the same crops and chains as the plain build
+    for i in set(plain) & set(chains):
+        assert (plain[i]["chain"], plain[i]["start"], plain[i]["seed"]) == (chains[i]["chain"], chains[i]["start"],
+                                                                             chains[i]["seed"])
+    all_ = pd.read_csv(varied / "all.csv")
+    assert (all_.loc[all_["condition"] == "clean", "pesq"] > 4.5).all()  # clean = the varied source itself
+    for row in all_.head(3).itertuples():
+        clean, degraded = corpus.regenerate(varied, row.index)
+        stored, _ = sf.read(varied / row.path, dtype="float32")
+        speed = chains[row.index]["source_variation"]["speed"]
+        assert len(stored) == len(clean) == pytest.approx(chains[row.index]["length"] / speed, abs=2)
+        assert np.max(np.abs(stored - degraded)) <= 1.0 / 32767 + 1e-6
+    with pytest.raises(ValueError, match="source-variation"):
+        build(tree, tmp_path / "bad", 4, source_variation=1.5)
+
+
+def test_split_seed_keeps_another_builds_split(built, tree, tmp_path):
+    out, _ = built
+    other = tmp_path / "other"
+    corpus.build_corpus(tree / "speech", other, 24, noise=tree / "noise", rir=tree / "rir", seed=11, split_seed=3,
+                        valid=0.2, test=0.2, progress=False)
+    a, b = pd.read_csv(out / "all.csv"), pd.read_csv(other / "all.csv")
+    assert a.groupby("speaker")["split"].first().to_dict() == b.groupby("speaker")["split"].first().to_dict()
+    assert not a["seed"].equals(b["seed"])
+
+
+def test_resume_accepts_a_build_older_than_its_newest_settings(built, tree, tmp_path):
+    out, _ = built
+    old = tmp_path / "old"
+    build(tree, old, 6)
+    settings = json.loads((old / "build.json").read_text())
+    for key in ("split_seed", "source_variation"):
+        settings.pop(key)
+    (old / "build.json").write_text(json.dumps(settings))
+    build(tree, old, 8)
+    assert (old / "chains.jsonl").read_text().splitlines() == (out / "chains.jsonl").read_text().splitlines()[:8]
+    with pytest.raises(ValueError, match="source_variation"):
+        build(tree, old, 8, source_variation=0.5)

@@ -83,7 +83,9 @@ def test_export_checkpoint_verifies_by_default_and_records_metadata(tmp_path, ca
     proto = onnx.load(str(tmp_path / "crn.onnx"))
     dims = {i.name: [d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim] for i in proto.graph.input}
     assert dims == {"waveform": ["batch", "samples"], "lengths": ["batch"]}
-    assert [o.name for o in proto.graph.output] == ["mos", "stoi", "sisdr", "frame_scores", "frame_lengths"]
+    assert [o.name for o in proto.graph.output] == ["mos", "stoi", "sisdr", "frame_scores", "frame_lengths",
+                                                    "degradations"]
+    assert meta["degradation_names"] == ["noise", "opus"]
     assert proto.doc_string.startswith("Speech quality model 'crn'") and "lengths int64 (batch,)" in proto.doc_string
     assert export_main(["--checkpoint", str(tmp_path / "missing.pt")]) == 1
     assert "no such checkpoint" in capsys.readouterr().err
@@ -236,3 +238,53 @@ def test_ensemble_cli_builds_a_model_every_tool_takes(tmp_path, capsys):
     assert "different targets" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()
     assert ensemble_main(["--members", str(a), str(tmp_path / "none.pt"), "--output", str(tmp_path / "x.pt")]) == 1
     assert "none.pt" in capsys.readouterr().err
+
+
+def test_degradation_probabilities_in_every_backend_ensemble_and_cli(audio_files, tmp_path, capsys):
+    from quality.ensemble import main as ensemble_main
+
+    kinds = ["noise", "opus", "reverb"]
+    torch.manual_seed(1)
+    a = save_model(tmp_path / "a.pt", build_model("hasanet", **SMALL["hasanet"], conditions=kinds), {"target": "mos"})
+    b = save_model(tmp_path / "b.pt", build_model("hasanet", **{**SMALL["hasanet"], "lstm_hidden": 8}, conditions=kinds),
+                   {"target": "mos"})
+    plain = save_model(tmp_path / "plain.pt", small_model("hasanet"), {"target": "mos"})
+    ens = tmp_path / "ens.pt"
+    assert ensemble_main(["--members", str(a), str(b), "--output", str(ens)]) == 0
+    mixed = tmp_path / "mixed.pt"
+    assert ensemble_main(["--members", str(a), str(plain), "--output", str(mixed)]) == 0
+    assert load_predictor(mixed).degradation_names == [] and load_predictor(plain).predict(audio_files[0]).degradations == {}
+
+    rng = np.random.default_rng(5)
+    wave = add_noise(speech_like(rng, 2.0), 10.0, rng)
+    pa, pb = (load_predictor(m).predict(wave, 16000).degradations for m in (a, b))
+    both = load_predictor(ens).predict(wave, 16000)
+    assert list(both.degradations) == kinds
+    for kind in kinds:  # the ensemble's probability is the mean of its members'
+        assert 0.0 < both.degradations[kind] < 1.0
+        assert both.degradations[kind] == pytest.approx((pa[kind] + pb[kind]) / 2, abs=1e-5)
+    assert list(both.likely_degradations(0.0)) == sorted(kinds, key=lambda k: -both.degradations[k])
+    assert both.likely_degradations(1.0) == {}
+
+    onnx_file = export_checkpoint(ens, tmp_path / "ens.onnx")  # verified: the probabilities are compared too
+    assert read_metadata(onnx_file)["degradation_names"] == kinds
+    torch_pred = load_predictor(ens, batch_size=2, window_seconds=3.0)
+    onnx_pred = load_predictor(onnx_file, batch_size=2, window_seconds=3.0, threads=1)
+    assert onnx_pred.degradation_names == torch_pred.degradation_names == kinds
+    expected = dict(torch_pred.predict_many(audio_files))  # long.wav is streamed in windows
+    singles = {str(p): torch_pred.predict(p).degradations for p in audio_files}
+    for path, (got,) in onnx_pred.predict_many(audio_files):
+        for kind in kinds:
+            assert got.degradations[kind] == pytest.approx(expected[path][0].degradations[kind], abs=1e-4)
+            assert singles[path][kind] == pytest.approx(expected[path][0].degradations[kind], abs=1e-6)
+
+    out = tmp_path / "scores.csv"
+    assert predict_main([str(p) for p in audio_files[:2]] + ["--checkpoint", str(ens), "--degradations", "0",
+                                                            "--output", str(out), "--no-progress"]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["path", "mos", "stoi", "sisdr", "degradations", "duration_s", "error"]
+    assert all(sorted(part.split(":")[0] for part in cell.split()) == sorted(kinds) for cell in table["degradations"])
+    assert predict_main([str(audio_files[0]), "--checkpoint", str(plain), "--degradations"]) == 1
+    assert "no degradation classifier" in capsys.readouterr().err
+    assert predict_main([str(audio_files[0]), "--checkpoint", str(ens), "--degradations", "1.5"]) == 1
+    assert "probability in [0, 1]" in capsys.readouterr().err

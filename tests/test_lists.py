@@ -277,6 +277,24 @@ def test_cli_balance_and_stats(speaker_list: Path, tmp_path: Path) -> None:
     assert "n=22" in res.stdout and "12" in res.stdout and "#" in res.stdout
 
 
+def test_cli_balance_pools_several_lists(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = _scored({1.0: 6, 2.0: 2})
+    second = _scored({2.0: 4, 3.0: 5})
+    first["path"] = [str(tmp_path / "a" / Path(p).name) for p in first["path"]]
+    second["path"] = [str(tmp_path / "b" / f"other_{Path(p).name}") for p in second["path"]]
+    write_list(first, tmp_path / "a" / "first.list")
+    write_list(second, tmp_path / "b" / "second.list")
+    out = tmp_path / "pooled.list"
+    assert main(["balance", str(tmp_path / "a" / "first.list"), str(tmp_path / "b" / "second.list"), str(out),
+                 "--bin-width", "0.5", "--per-bin", "6", "--repeat"]) == 0
+    pooled = read_list(out)
+    assert pooled.groupby("score").size().tolist() == [6, 6, 6]
+    twos = pooled[pooled["score"].between(2.0, 2.5)]["path"]
+    assert twos.str.contains("other_").any() and (~twos.str.contains("other_")).any()  # both lists' rows
+    assert set(pooled["path"]) <= set(first["path"]) | set(second["path"])  # paths stay right from the new folder
+    assert "wrote" in capsys.readouterr().out
+
+
 def test_cli_split_and_convert(speaker_list: Path, tmp_path: Path) -> None:
     res = _run("split", speaker_list, "--group", "speaker", "--valid", "0.2", "--test", "0.2", "--prefix", tmp_path / "part")
     assert res.returncode == 0, res.stderr

@@ -10,7 +10,8 @@ import pytest
 import torch
 from scipy.stats import pearsonr, spearmanr
 
-from quality.metrics import bootstrap_interval, format_metrics, lcc, metrics_by_group, mse, score_metrics, srcc
+from quality.metrics import (bootstrap_interval, detection_auc, format_metrics, lcc, metrics_by_group, mse,
+                             score_metrics, srcc)
 from quality.scores import ScoreRange
 
 
@@ -163,3 +164,16 @@ def test_group_balanced_lcc_weighs_every_group_the_same():
     assert expected != pytest.approx(lcc(pred, true), abs=1e-3)
     with pytest.raises(ValueError, match="differ in length"):
         group_balanced_lcc(pred, true, groups[:2])
+
+
+def test_detection_auc_per_type():
+    present = np.array([[1, 0, 1], [1, 0, 0], [0, 0, 1], [0, 0, 0]], dtype=float)
+    probs = np.array([[0.9, 0.2, 0.4], [0.8, 0.1, 0.6], [0.3, 0.3, 0.65], [0.1, 0.4, 0.7]])
+    table = detection_auc(probs, present, ["noise", "opus", "reverb"])
+    assert table["type"].tolist() == ["noise", "opus", "reverb"]
+    assert table["present"].tolist() == [2, 0, 2] and table["absent"].tolist() == [2, 4, 2]
+    assert table["auc"].iloc[0] == 1.0  # every file with noise ranks above every file without
+    assert np.isnan(table["auc"].iloc[1])  # no file has it: undefined, not 0.5
+    assert table["auc"].iloc[2] == 0.25  # with (0.4, 0.65) vs without (0.6, 0.7): 1 of 4 pairs in order
+    with pytest.raises(ValueError, match=r"\(n, 3\)"):
+        detection_auc(probs[:, :2], present, ["noise", "opus", "reverb"])

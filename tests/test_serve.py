@@ -102,7 +102,8 @@ class Server:
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory) -> Path:
     torch.manual_seed(0)
-    model = build_model("cnn_mattn", channels=32, prepare_layers=2, blocks=1, heads={"stoi": [0, 1]})
+    model = build_model("cnn_mattn", channels=32, prepare_layers=2, blocks=1, heads={"stoi": [0, 1]},
+                        conditions=["noise", "reverb"])
     return save_model(tmp_path_factory.mktemp("model") / "model.pt", model, {"target": "score", "nan": float("nan")})
 
 
@@ -156,6 +157,8 @@ def assert_matches(result: dict, prediction, sample_rate: int, channels: int = 1
     assert result["duration_s"] == pytest.approx(prediction.duration_s, abs=1e-3)
     assert result["sample_rate"] == sample_rate and result["channels"] == channels
     assert result["model"] == "model" and result["warnings"] == []
+    assert result["degradations"] == pytest.approx(prediction.degradations, abs=1e-4)
+    assert list(result["degradations"]) == ["noise", "reverb"]
 
 
 def test_health_model_metadata_and_docs(server):
@@ -163,6 +166,7 @@ def test_health_model_metadata_and_docs(server):
     status, info = server("GET", "/v1/model")
     assert status == 200
     assert info["heads"] == ["mos", "stoi"] and info["sample_rate"] == 16000 and info["frame_seconds"] > 0
+    assert info["degradations"] == ["noise", "reverb"]
     assert info["metadata"] == {"target": "score", "nan": None}  # NaN is not JSON: null
     assert info["limits"]["max_bytes"] == MAX_BYTES and info["limits"]["max_seconds"] == MAX_SECONDS
     status, page = server("GET", "/docs")

@@ -198,3 +198,21 @@ def test_ffmpeg_binary_backend(monkeypatch):
 def test_unknown_degradation_rejected(clean):
     with pytest.raises(KeyError):
         sim.apply_chain(clean, [("nope", {})])
+
+
+def test_vary_source_speed_eq_and_level():
+    rng = np.random.default_rng(0)
+    x = sim.set_level(speech_like(rng, 2.0))
+    params = sim.sample_source_variation(np.random.default_rng(1))
+    lo, hi = sim.SOURCE_SPEED
+    assert lo <= params["speed"] <= hi and 1 <= len(params["peaks"]) <= 2
+    assert all(abs(g) <= sim.SOURCE_EQ_DB for _, g, _ in params["peaks"])
+    faster = sim.vary_source(x, speed=1.1)
+    assert len(faster) == pytest.approx(len(x) / 1.1, abs=2)
+    assert sim.active_rms(faster) == pytest.approx(sim.active_rms(x), rel=1e-3)
+    np.testing.assert_allclose(sim.vary_source(x), x, atol=1e-6)  # speed 1, no EQ: unchanged
+    shaped = sim.vary_source(x, peaks=[[1000.0, 5.0, 0.7]])
+    assert len(shaped) == len(x) and not np.allclose(shaped, x, atol=1e-3)
+    assert np.array_equal(sim.vary_source(x, **params), sim.vary_source(x, **params))
+    with pytest.raises(ValueError, match="speed"):
+        sim.vary_source(x, speed=3.0)

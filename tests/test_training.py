@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -268,6 +269,18 @@ def test_degradation_classifier_is_trained_from_the_condition_column(snr_lists, 
         logits = [float(model(torch.from_numpy(load_audio(p))[None]).condition_logits) for p in valid["path"]]
     noisy = valid["condition"].eq("noise").to_numpy()
     assert pd.Series(logits)[noisy].mean() - pd.Series(logits)[~noisy].mean() > 0.5
+    # quality.evaluate measures how well it detects each type
+    from quality.evaluate import main as evaluate_main
+    from quality.metrics import detection_auc
+
+    assert evaluate_main(["--checkpoint", str(folder / "model.pt"), "--list", str(lists[1]), "--out",
+                          str(tmp_path / "eval"), "--bootstrap", "0"]) == 0
+    detection = pd.read_csv(tmp_path / "eval" / "degradation_detection.csv")
+    assert detection["type"].tolist() == ["noise"] and detection["present"].tolist() == [int(noisy.sum())]
+    expected = detection_auc(np.array(logits)[:, None], noisy[:, None], ["noise"])["auc"].iloc[0]  # AUC: ranks only
+    assert detection["auc"].iloc[0] == pytest.approx(expected, abs=1e-9) and expected > 0.5
+    report = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert report["degradation_auc_mean"] == pytest.approx(expected, abs=1e-9)
 
 
 def test_epoch_batches_sets_how_often_a_large_list_is_validated(snr_lists, tmp_path):
@@ -311,8 +324,8 @@ def test_calibrate_cli_fits_a_line_on_held_out_scores(trained, snr_lists, tmp_pa
     scale, offset = model.calibration
     assert model.config["calibration"] == [scale, offset] and meta["calibration"]["list"] == str(valid)
     table = read_list(valid, target="score")
-    pred, _ = predict_table(model, table)
-    raw, _ = predict_table(load_model(trained / "model.pt")[0], table)
+    pred, _, _ = predict_table(model, table)
+    raw, _, _ = predict_table(load_model(trained / "model.pt")[0], table)
     # the line is the least-squares fit of the labels on the raw scores, applied by the saved model
     true = table["score"].to_numpy()
     assert abs(meta["calibration"]["mean_error_after"]) <= abs(meta["calibration"]["mean_error_before"]) + 1e-6

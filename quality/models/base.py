@@ -77,8 +77,9 @@ class QualityModel(nn.Module, ABC):
       utterance score is the masked mean of its frames;
     - ``conditions``: names of degradation types (e.g. ``[noise, reverb, opus]``) for an auxiliary
       multi-label classifier on the utterance mean of the frame embeddings, trained with the
-      ``condition_bce`` loss from the list's ``condition`` column. It only shapes the embedding
-      during training; predictions, export and the scores ignore it;
+      ``condition_bce`` loss from the list's ``condition`` column. It shapes the embedding during
+      training and never changes the scores; predictions and the ONNX export report its
+      probabilities (:meth:`condition_probabilities`) as the ``degradations`` of a recording;
     - ``calibration``: ``[scale, offset]`` applied to the main score (utterance and frames) in eval
       mode, then clamped to ``score_range``: a straight line fitted after training on held-out
       predictions (``python -m quality.calibrate``) that removes the model's systematic offset
@@ -158,6 +159,11 @@ class QualityModel(nn.Module, ABC):
             heads[name] = frames[name].sum(1) / mask.sum(1).clamp(min=1).to(score.dtype)
         logits = self.condition_head(masked_mean(h, mask)) if self.condition_head is not None else None
         return {"heads": heads, "head_frames": frames, "condition_logits": logits}
+
+    @staticmethod
+    def condition_probabilities(out: QualityOutput) -> Tensor | None:
+        """``(B, C)`` probability that each of the model's ``conditions`` is present, or None."""
+        return None if out.condition_logits is None else torch.sigmoid(out.condition_logits)
 
     @property
     def n_bins(self) -> int:

@@ -3,7 +3,9 @@
 Members are full model configs (``{name: hasanet, ...}``) that share the score range, the extra
 heads and the front end, so the features are computed once and every member runs on them. The
 frame scores, utterance scores and extra heads are (weighted) means of the members'; the
-ensemble's own ``calibration`` then applies as for any model. Build one from trained ``model.pt``
+ensemble's own ``calibration`` then applies as for any model. When every member has a degradation
+classifier over the same types, the ensemble has one too: its probabilities are the (weighted)
+means of the members'. Build one from trained ``model.pt``
 files with ``python -m quality.ensemble``.
 """
 from __future__ import annotations
@@ -61,7 +63,8 @@ class Ensemble(QualityModel):
         super().__init__(score_range=(first.score_range.low, first.score_range.high), normalized_output=True,
                          output_margin=max(m.output_margin for m in built),
                          features=first.frontend.settings(),
-                         heads={name: (r.low, r.high) for name, r in first.head_ranges.items()}, calibration=calibration)
+                         heads={name: (r.low, r.high) for name, r in first.head_ranges.items()}, calibration=calibration,
+                         conditions=first.conditions if all(m.conditions == first.conditions for m in built) else None)
         self.members = nn.ModuleList(built)
         total = sum(weights)
         self.weights = [w / total for w in weights]
@@ -77,5 +80,9 @@ class Ensemble(QualityModel):
 
         heads = {name: mean([o.heads[name] for o in outs]) for name in self.head_ranges}
         head_frames = {name: zero_padded(mean([o.head_frames[name] for o in outs]), mask) for name in self.head_ranges}
+        condition_logits = None
+        if self.conditions:  # log-odds of the mean probability
+            condition_logits = torch.logit(mean([torch.sigmoid(o.condition_logits) for o in outs]), eps=1e-6)
         return QualityOutput(zero_padded(mean([o.frame_scores for o in outs]), mask), mask,
-                             mean([o.utterance_score for o in outs]), heads=heads, head_frames=head_frames)
+                             mean([o.utterance_score for o in outs]), heads=heads, head_frames=head_frames,
+                             condition_logits=condition_logits)

@@ -206,7 +206,7 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
     task.load_state_dict(state)
     model = task.model.cpu().eval()
-    pred, heads = predict_table(model, valid_table, batch_size=config["batch_size"])
+    pred, heads, _ = predict_table(model, valid_table, batch_size=config["batch_size"])
     metrics = score_metrics(pred, valid_table[target].to_numpy(), model.score_range)
     valid_heads = head_metrics(model, heads, valid_table)
     metadata = {

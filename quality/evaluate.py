@@ -1,6 +1,7 @@
 """``python -m quality.evaluate``: score a labelled list with a ``model.pt`` and report MSE/LCC/SRCC.
 
-Writes ``predictions.csv`` (path, target, prediction, error), ``metrics.json`` (with a 95 % bootstrap
+Writes ``predictions.csv`` (path, target, prediction, error, and ``p_<type>`` per degradation type
+of a model with a degradation classifier), ``metrics.json`` (with a 95 % bootstrap
 interval of LCC/SRCC, whole speakers resampled when the list names them; also printed), per-group
 metrics (``metrics_by_<column>.csv``, with the mean error ``bias``) for each condition/system/speaker
 column the list has, ``metrics_by_degradation.csv`` when conditions combine degradations with ``+``
@@ -115,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         detection = detection_auc(probabilities, present, model.conditions)
     if args.out:
         out = Path(args.out)
-        rows = pd.DataFrame({"path": table["path"], "target": true, "prediction": pred, "error": pred - true})
+        rows = pd.DataFrame({"path": table["path"], "target": true, "prediction": pred, "error": pred - true,
+                             **{f"p_{name}": probabilities[:, j] for j, name in enumerate(model.conditions)}})
         atomic_write(out / "predictions.csv", lambda tmp: rows.to_csv(tmp, index=False))
         report = {"checkpoint": str(args.checkpoint), "list": str(args.list), "target": target,
                   **{k: float(v) for k, v in metrics.items()}}

@@ -279,6 +279,8 @@ def test_degradation_classifier_is_trained_from_the_condition_column(snr_lists, 
     assert detection["type"].tolist() == ["noise"] and detection["present"].tolist() == [int(noisy.sum())]
     expected = detection_auc(np.array(logits)[:, None], noisy[:, None], ["noise"])["auc"].iloc[0]  # AUC: ranks only
     assert detection["auc"].iloc[0] == pytest.approx(expected, abs=1e-9) and expected > 0.5
+    rows = pd.read_csv(tmp_path / "eval" / "predictions.csv")
+    np.testing.assert_allclose(rows["p_noise"], 1 / (1 + np.exp(-np.array(logits))), atol=1e-5)
     report = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert report["degradation_auc_mean"] == pytest.approx(expected, abs=1e-9)
 

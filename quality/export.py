@@ -135,7 +135,8 @@ def interface_doc(model: QualityModel, names: Sequence[str]) -> str:
         f"zero-padded to the longest; lengths int64 (batch,), valid samples of each row. Outputs: {heads} "
         f"utterance scores; frame_scores float32 (batch, frames), main-head scores every "
         f"{model.frontend.hop_length} samples, 0 on padded frames; frame_lengths int64 (batch,), valid frames "
-        f"of each row{degradations}. metadata_props: score ranges, head names, config and checkpoint metadata (JSON values)."
+        f"of each row{degradations}. metadata_props: score ranges, head names, config and checkpoint metadata "
+        f"(JSON values)."
     )
 
 

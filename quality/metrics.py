@@ -13,7 +13,8 @@ from scipy.stats import rankdata
 
 from .scores import ScoreRange
 
-__all__ = ["bootstrap_interval", "detection_auc", "format_metrics", "group_balanced_lcc", "lcc", "metrics_by_group", "mse",
+__all__ = ["bootstrap_interval", "detection_auc", "format_metrics", "group_balanced_lcc", "lcc", "metrics_by_group",
+           "mse",
            "score_metrics", "srcc"]
 
 

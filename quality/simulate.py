@@ -1193,8 +1193,8 @@ SOURCE_EQ_Q = (0.5, 1.0)
 def sample_source_variation(rng: np.random.Generator) -> dict[str, Any]:
     """Parameters of :func:`vary_source`: a speed factor and one or two broad EQ bands.
 
-    The ranges stay inside what different talkers, microphones and rooms give a *clean*
-    recording (a few dB of broad tilt, +-10 % speed), well below the colouration degradation.
+    The ranges are meant to stay within what different talkers, microphones and rooms give a *clean*
+    recording (a few dB of broad tilt, +-10 % speed), gentler than the colouration degradation.
     """
     speed = _r(rng.uniform(*SOURCE_SPEED), 2)
     peaks = [[_r(math.exp(rng.uniform(math.log(150), math.log(6000))), 1),

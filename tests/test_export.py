@@ -246,14 +246,15 @@ def test_degradation_probabilities_in_every_backend_ensemble_and_cli(audio_files
     kinds = ["noise", "opus", "reverb"]
     torch.manual_seed(1)
     a = save_model(tmp_path / "a.pt", build_model("hasanet", **SMALL["hasanet"], conditions=kinds), {"target": "mos"})
-    b = save_model(tmp_path / "b.pt", build_model("hasanet", **{**SMALL["hasanet"], "lstm_hidden": 8}, conditions=kinds),
-                   {"target": "mos"})
+    b = save_model(tmp_path / "b.pt",
+                   build_model("hasanet", **{**SMALL["hasanet"], "lstm_hidden": 8}, conditions=kinds), {"target": "mos"})
     plain = save_model(tmp_path / "plain.pt", small_model("hasanet"), {"target": "mos"})
     ens = tmp_path / "ens.pt"
     assert ensemble_main(["--members", str(a), str(b), "--output", str(ens)]) == 0
     mixed = tmp_path / "mixed.pt"
     assert ensemble_main(["--members", str(a), str(plain), "--output", str(mixed)]) == 0
-    assert load_predictor(mixed).degradation_names == [] and load_predictor(plain).predict(audio_files[0]).degradations == {}
+    assert load_predictor(mixed).degradation_names == []
+    assert load_predictor(plain).predict(audio_files[0]).degradations == {}
 
     rng = np.random.default_rng(5)
     wave = add_noise(speech_like(rng, 2.0), 10.0, rng)

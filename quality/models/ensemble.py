@@ -63,7 +63,8 @@ class Ensemble(QualityModel):
         super().__init__(score_range=(first.score_range.low, first.score_range.high), normalized_output=True,
                          output_margin=max(m.output_margin for m in built),
                          features=first.frontend.settings(),
-                         heads={name: (r.low, r.high) for name, r in first.head_ranges.items()}, calibration=calibration,
+                         heads={name: (r.low, r.high) for name, r in first.head_ranges.items()},
+                         calibration=calibration,
                          conditions=first.conditions if all(m.conditions == first.conditions for m in built) else None)
         self.members = nn.ModuleList(built)
         total = sum(weights)

@@ -52,6 +52,7 @@ from .onnx_backend import (
     INPUT_NAMES,
     ONNX_FORMAT,
     ONNX_FORMAT_VERSION,
+    export_output_names,
     file_sha256,
     import_onnxruntime,
     make_session,
@@ -87,7 +88,7 @@ class OnnxWrapper(nn.Module):
 def output_names(model: QualityModel) -> list[str]:
     """ONNX output names: ``mos``, the extra heads, ``frame_scores``, ``frame_lengths`` and, for a
     model with a degradation classifier, ``degradations``."""
-    names = ["mos", *model.head_ranges, *FRAME_OUTPUTS, *([DEGRADATION_OUTPUT] if model.conditions else [])]
+    names = export_output_names(list(model.head_ranges), bool(model.conditions))
     clash = set(model.head_ranges) & {*INPUT_NAMES, *FRAME_OUTPUTS, DEGRADATION_OUTPUT}
     if clash:
         raise ExportError(f"extra head name(s) {sorted(clash)} clash with ONNX input/output names")

@@ -118,6 +118,12 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def export_output_names(head_names: Sequence[str], degradations: bool) -> list[str]:
+    """Outputs of an export, in order: ``mos``, the extra heads, ``frame_scores``, ``frame_lengths``
+    and, for a model with a degradation classifier, ``degradations``."""
+    return ["mos", *head_names, *FRAME_OUTPUTS, *([DEGRADATION_OUTPUT] if degradations else [])]
+
+
 def pad_batch(waves: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Zero-padded float32 batch ``(B, longest)`` and int64 lengths ``(B,)`` of 1-D waveforms."""
     lengths = np.array([len(w) for w in waves], dtype=np.int64)
@@ -146,8 +152,7 @@ class OnnxBackend:
         self.head_names = [name for name in self.metadata["head_names"] if name != "mos"]
         self.frame_seconds = self.metadata["hop_length"] / self.metadata["sample_rate"]
         self.condition_names = [str(name) for name in self.metadata["degradation_names"]]
-        self.output_names = ["mos", *self.head_names, *FRAME_OUTPUTS,
-                             *([DEGRADATION_OUTPUT] if self.condition_names else [])]
+        self.output_names = export_output_names(self.head_names, bool(self.condition_names))
         found = [o.name for o in self.session.get_outputs()]
         if found != self.output_names or [i.name for i in self.session.get_inputs()] != list(INPUT_NAMES):
             raise ValueError(f"{self.path}: outputs {found} do not match its metadata {self.output_names}")

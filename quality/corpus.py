@@ -49,7 +49,7 @@ LIST_COLUMNS = ["path", "pesq", "stoi", "sisdr", "condition", "speaker"]
 ALL_COLUMNS = LIST_COLUMNS + ["split", "chain_length", "speech", "start", "seconds", "seed", "index"]
 #: build settings that must match for a build to resume in an existing folder
 _IDENTITY_KEYS = ("version", "speech", "noise", "rir", "device_ir", "seed", "split_seed", "valid", "test",
-                  "max_seconds", "min_seconds", "degradations", "source_variation")
+                  "max_seconds", "min_seconds", "degradations", "source_variation", "weights")
 JOURNAL = ".journal.jsonl"
 #: third element of the seed of a job's source-variation generator (independent of its chain)
 _SOURCE_STREAM = 0x50
@@ -202,6 +202,7 @@ def simulate_one(
     max_seconds: float,
     names: Sequence[str] | None = None,
     source_variation: float = 0.0,
+    weights: Mapping[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """The clean reference, degraded signal (float32) and chain record of job ``index``.
 
@@ -221,7 +222,7 @@ def simulate_one(
         if source_rng.random() < source_variation:
             variation = sim.sample_source_variation(source_rng)
             clean = sim.vary_source(clean, **variation)
-    chain = sim.sample_chain(rng, resources, speaker=speaker, split=split, names=names)
+    chain = sim.sample_chain(rng, resources, speaker=speaker, split=split, names=names, weights=weights)
     chain_seed = int(rng.integers(0, 2**31 - 1))
     degraded = sim.apply_chain(clean, chain, resources, chain_seed)
     record = {
@@ -248,7 +249,7 @@ def _job(index: int, speech_path: str, speaker: str, split: str | None) -> dict[
     try:
         clean, degraded, record = simulate_one(index, speech_path, speaker, split, state["resources"],
                                                state["seed"], state["max_seconds"], state["names"],
-                                               state["source_variation"])
+                                               state["source_variation"], state["weights"])
         pcm = _to_pcm16(degraded)
         stage = "label"
         labels = compute_labels(clean, pcm.astype(np.float64) / 32768.0)
@@ -359,6 +360,7 @@ def build_corpus(
     progress: bool = True,
     split_seed: int | None = None,
     source_variation: float = 0.0,
+    weights: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Build (or resume, or extend) a corpus in ``out``; returns the build.json content.
 
@@ -366,7 +368,8 @@ def build_corpus(
     reported (log + ``failures.csv``) and left out. ``split_seed`` (default: ``seed``) seeds the
     speaker split alone, so a corpus built with another ``seed`` can keep another one's split;
     ``source_variation`` is the share of files whose clean source is varied first
-    (:func:`simulate_one`).
+    (:func:`simulate_one`); ``weights`` multiplies the draw weights of the degradations it names
+    (:func:`quality.simulate.sample_chain`).
     """
 
     t0 = time.time()
@@ -385,6 +388,11 @@ def build_corpus(
     if unknown:
         raise ValueError(f"unknown degradation(s) to exclude: {', '.join(unknown)}; known: {', '.join(sim.DEGRADATIONS)}")
     names = [n for n in sim.available_degradations(resources) if n not in set(exclude)]
+    weights = {str(k): float(v) for k, v in sorted((weights or {}).items())}
+    bad = sorted(k for k, v in weights.items() if k not in names or not (math.isfinite(v) and v >= 0))
+    if bad:
+        raise ValueError(f"--weight: {', '.join(bad)}: not an available degradation or not a finite weight >= 0; "
+                         f"available: {', '.join(names)}")
     codecs = sim.available_codecs()
     missing = sim.missing_codecs()  # each logged once by available_codecs()
 
@@ -402,6 +410,7 @@ def build_corpus(
         "min_seconds": float(min_seconds),
         "degradations": names,
         "source_variation": float(source_variation),
+        "weights": weights,
     }
     build_file = out / "build.json"
     journal = out / JOURNAL
@@ -409,7 +418,8 @@ def build_corpus(
     if build_file.is_file() or journal.is_file():
         previous = json.loads(build_file.read_text()) if build_file.is_file() else None
         if previous is not None:
-            defaults = {"split_seed": previous.get("seed"), "source_variation": 0.0}  # builds older than these keys
+            # builds older than these keys
+            defaults = {"split_seed": previous.get("seed"), "source_variation": 0.0, "weights": {}}
             diff = [k for k in _IDENTITY_KEYS if previous.get(k, defaults.get(k)) != settings[k]]
             if diff:
                 raise ValueError(
@@ -426,7 +436,7 @@ def build_corpus(
         log.info("resuming: %d of %d files already done", len(done), num)
     state = {
         "out": str(out), "digits": digits, "seed": int(seed), "max_seconds": float(max_seconds), "names": names,
-        "source_variation": float(source_variation),
+        "source_variation": float(source_variation), "weights": weights,
         "noise": settings["noise"], "rir": settings["rir"], "device_ir": settings["device_ir"],
         "speech": settings["speech"], "table": table.to_dict("list"),
     }
@@ -540,13 +550,30 @@ def regenerate(out: str | os.PathLike, index: int) -> tuple[np.ndarray, np.ndarr
 # --------------------------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------------------------
+def parse_weights(items: Sequence[str]) -> dict[str, float]:
+    """``["vocoder=8", "noise=0.5,opus=2"]`` -> ``{"vocoder": 8.0, "noise": 0.5, "opus": 2.0}``."""
+    weights: dict[str, float] = {}
+    for item in (part for text in items for part in text.replace(",", " ").split()):
+        name, sep, value = item.partition("=")
+        try:
+            factor = float(value)
+        except ValueError:
+            factor = float("nan")
+        if not sep or not name.strip() or not math.isfinite(factor):
+            raise ValueError(f"--weight {item!r}: expected NAME=FACTOR with a number, e.g. vocoder=8")
+        weights[name.strip()] = factor
+    return weights
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     exclude = [s for s in (args.exclude or "").replace(",", " ").split() if s]
+    weights = parse_weights(args.weight or [])
     info = build_corpus(
         args.speech, args.out, args.num, noise=args.noise, rir=args.rir, device_ir=args.device_ir, seed=args.seed,
         workers=args.workers, valid=args.valid, test=args.test, bin_width=args.bin_width, per_bin=args.per_bin,
         repeat=args.repeat, max_seconds=args.max_seconds, min_seconds=args.min_seconds, exclude=exclude,
         progress=not args.quiet, split_seed=args.split_seed, source_variation=args.source_variation,
+        weights=weights,
     )
     print(info["summary"])
     print(f"wrote {args.out}: " + ", ".join(f"{k}.list {v}" for k, v in info["lists"].items()))
@@ -602,6 +629,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-seconds", type=float, default=10.0, help="crop longer utterances to this (default: %(default)s)")
     p.add_argument("--min-seconds", type=float, default=1.0, help="skip shorter utterances (default: %(default)s)")
     p.add_argument("--exclude", help="degradations to leave out, comma separated (see 'degradations')")
+    p.add_argument("--weight", action="append", metavar="NAME=FACTOR",
+                   help="multiply a degradation's draw weight, e.g. --weight vocoder=8 (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_build)
     p = sub.add_parser("codecs", help="list the codecs usable here")

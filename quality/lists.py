@@ -534,7 +534,12 @@ def _cmd_stats(args: argparse.Namespace) -> None:
 
 
 def _cmd_convert(args: argparse.Namespace) -> None:
-    df = read_list(args.input)
+    tables = [read_list(path) for path in args.inputs]
+    columns = [list(t.columns) for t in tables]
+    if any(c != columns[0] for c in columns):
+        raise ValueError("the input lists have different columns: "
+                         + "; ".join(f"{path}: {', '.join(c)}" for path, c in zip(args.inputs, columns)))
+    df = pd.concat(tables, ignore_index=True)
     write_list(df, args.output)
     print(f"wrote {args.output}: {len(df)} rows")
 
@@ -582,8 +587,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--low", type=float, help="bin edges are low + k*width (default: the minimum score)")
     p.set_defaults(func=_cmd_stats)
 
-    p = sub.add_parser("convert", help="convert between .list and .csv/.tsv")
-    p.add_argument("input", help="input list (.list/.csv/.tsv)")
+    p = sub.add_parser("convert", help="convert between .list and .csv/.tsv, or join lists",
+                       description="Write the rows of the input list(s), in order, in the output's format.")
+    p.add_argument("inputs", nargs="+", metavar="input",
+                   help="input list(s) (.list/.csv/.tsv) with the same columns; several are joined")
     p.add_argument("output", help="output file; format by extension")
     p.set_defaults(func=_cmd_convert)
     return parser

@@ -228,10 +228,27 @@ def test_resume_accepts_a_build_older_than_its_newest_settings(built, tree, tmp_
     old = tmp_path / "old"
     build(tree, old, 6)
     settings = json.loads((old / "build.json").read_text())
-    for key in ("split_seed", "source_variation"):
+    for key in ("split_seed", "source_variation", "weights"):
         settings.pop(key)
     (old / "build.json").write_text(json.dumps(settings))
     build(tree, old, 8)
     assert (old / "chains.jsonl").read_text().splitlines() == (out / "chains.jsonl").read_text().splitlines()[:8]
     with pytest.raises(ValueError, match="source_variation"):
         build(tree, old, 8, source_variation=0.5)
+
+
+def test_weight_emphasises_a_degradation(built, tree, tmp_path):
+    out, _ = built
+    heavy = tmp_path / "heavy"
+    info = build(tree, heavy, 24, weights={"vocoder": 50.0}, split_seed=3)
+    assert info["weights"] == {"vocoder": 50.0}
+    share = lambda folder: pd.read_csv(folder / "all.csv")["condition"].str.contains("vocoder").mean()  # noqa: E731
+    assert share(heavy) > 0.6 > share(out)
+    with pytest.raises(ValueError, match="weights"):  # resuming with other weights is refused
+        build(tree, heavy, 24, split_seed=3)
+    with pytest.raises(ValueError, match="nosuch"):
+        build(tree, tmp_path / "bad", 4, weights={"nosuch": 2.0})
+    assert corpus.parse_weights(["vocoder=8", "noise=0.5,opus=2"]) == {"vocoder": 8.0, "noise": 0.5, "opus": 2.0}
+    for bad in ("vocoder", "vocoder=x", "=2", "vocoder=inf"):
+        with pytest.raises(ValueError, match="NAME=FACTOR"):
+            corpus.parse_weights([bad])

@@ -306,6 +306,14 @@ def test_cli_split_and_convert(speaker_list: Path, tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     pd.testing.assert_frame_equal(read_list(tmp_path / "all.csv"), read_list(speaker_list))
 
+    res = _run("convert", tmp_path / "part_valid.list", tmp_path / "part_test.list", tmp_path / "sub" / "joined.list")
+    assert res.returncode == 0, res.stderr
+    joined = read_list(tmp_path / "sub" / "joined.list")
+    pd.testing.assert_frame_equal(joined, pd.concat([parts["valid"], parts["test"]], ignore_index=True))
+    (tmp_path / "other.csv").write_text("path,score\na.wav,1.5\n")
+    res = _run("convert", tmp_path / "part_valid.list", tmp_path / "other.csv", tmp_path / "bad.list")
+    assert res.returncode == 1 and "different columns" in res.stderr
+
 
 def test_cli_errors(tmp_path: Path) -> None:
     res = _run("stats", tmp_path / "missing.list")

@@ -216,3 +216,35 @@ def test_vary_source_speed_eq_and_level():
     assert np.array_equal(sim.vary_source(x, **params), sim.vary_source(x, **params))
     with pytest.raises(ValueError, match="speed"):
         sim.vary_source(x, speed=3.0)
+
+
+def test_vocoder_rebuilds_speech_from_a_coarse_model(clean):
+    x = sim.set_level(clean).astype(np.float64)
+    rng = np.random.default_rng(0)
+    # every residual sample kept at full precision: the LPC analysis/synthesis pair is transparent
+    exact = sim.vocoder(x, rng, method="lpc", order=16, pulses=sim.VOCODER_SUBFRAME, bits=24)
+    assert np.max(np.abs(exact - x)) < 1e-3 * np.max(np.abs(x))
+
+    def snr(y):
+        return 10 * np.log10(np.sum(x**2) / np.sum((y - x) ** 2))
+
+    fine = sim.vocoder(x, rng, method="lpc", order=20, pulses=40, bits=8)
+    coarse = sim.vocoder(x, rng, method="lpc", order=10, pulses=2, bits=3)
+    assert snr(fine) > snr(coarse) + 3.0
+    # the mel vocoder keeps the band levels but not the waveform (its phase is rebuilt)
+    mel = sim.vocoder(x, np.random.default_rng(1), method="mel", bands=60, step_db=0.0, iterations=16)
+    assert mel.shape == x.shape and snr(mel) < 3.0
+    band = lambda y: np.log10(np.abs(np.fft.rfft(y)) ** 2 + 1e-9)[: len(y) // 4].reshape(32, -1).mean(1)  # noqa: E731
+    assert np.corrcoef(band(mel), band(x))[0, 1] > 0.9
+    a = sim.lpc_coefficients(np.hanning(480) * x[4000:4480], 16)
+    assert a[0] == 1.0 and np.all(np.abs(np.roots(a)) < 1.0)  # stable synthesis filter
+    with pytest.raises(ValueError, match="unknown vocoder"):
+        sim.vocoder(x, rng, method="wavenet")
+
+
+def test_sample_chain_weights(res):
+    draws = lambda weights: [n for _ in range(200)  # noqa: E731
+                             for n, _ in sim.sample_chain(np.random.default_rng(_), res, lengths={1: 1.0}, weights=weights)]
+    plain, heavy = draws(None), draws({"vocoder": 40.0})
+    assert heavy.count("vocoder") > 0.6 * len(heavy) > plain.count("vocoder")
+    assert "vocoder" not in draws({"vocoder": 0.0})

@@ -374,3 +374,25 @@ def test_ensemble_of_a_model_with_itself_scores_as_the_model(trained, snr_lists,
     assert printed.startswith(f"{valid}: mse: ")
     assert ensemble_main(["--members", member, "--output", str(tmp_path / "one.pt")]) == 1
     assert "at least two" in capsys.readouterr().err
+
+
+def test_init_copies_the_classifier_rows_of_known_degradation_types(tmp_path):
+    from quality import build_model
+    from quality.checkpoint import save_model
+    from quality.training.cli import init_weights
+
+    small = {"lstm_hidden": 8, "linear_size": 8, "attention_heads": 2}
+    torch.manual_seed(0)
+    source = build_model("hasanet", conditions=["noise", "reverb", "opus"], **small)
+    path = save_model(tmp_path / "source.pt", source.eval())
+    torch.manual_seed(1)
+    target = build_model("hasanet", conditions=["reverb", "vocoder", "noise"], **small)
+    fresh = target.condition_head.weight[1].detach().clone()
+    init_weights(target, path)
+    head, old = target.condition_head, source.condition_head
+    for new_row, old_row in ((0, 1), (2, 0)):  # reverb, noise
+        torch.testing.assert_close(head.weight[new_row], old.weight[old_row])
+        torch.testing.assert_close(head.bias[new_row], old.bias[old_row])
+    torch.testing.assert_close(head.weight[1], fresh)  # the new type keeps its initialisation
+    copied = {k: v for k, v in target.state_dict().items() if not k.startswith("condition_head.")}
+    assert copied and all(torch.equal(v, source.state_dict()[k]) for k, v in copied.items())

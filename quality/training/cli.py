@@ -103,12 +103,26 @@ def resolve_resume(resume: str) -> tuple[Path, Path]:
 
 
 def init_weights(model: Any, path: str | Path) -> None:
-    """Copy the weights of ``model.pt`` at ``path`` into ``model``; ValueError when they do not fit."""
+    """Copy the weights of ``model.pt`` at ``path`` into ``model``; ValueError when they do not fit.
+
+    The degradation classifier may differ: its rows for the degradation types both models know are
+    copied, rows for new types keep their fresh initialisation (fine-tuning on a list with a new type).
+    """
     from ..checkpoint import load_model
 
     source, _ = load_model(path)
+    state = source.state_dict()
+    old, new = list(getattr(source, "conditions", []) or []), list(getattr(model, "conditions", []) or [])
+    if old != new and getattr(model, "condition_head", None) is not None and getattr(source, "condition_head", None):
+        target = model.state_dict()
+        rows = [(new.index(name), old.index(name)) for name in new if name in old]
+        for key in ("condition_head.weight", "condition_head.bias"):
+            merged = target[key].clone()
+            for i, j in rows:
+                merged[i] = state[key][j]
+            state[key] = merged
     try:
-        model.load_state_dict(source.state_dict())
+        model.load_state_dict(state)
     except RuntimeError as err:
         raise ValueError(f"{path}: weights do not fit the configured model ({str(err).splitlines()[0]})") from None
 

@@ -540,7 +540,7 @@ def _cmd_convert(args: argparse.Namespace) -> None:
         raise ValueError("the input lists have different columns: "
                          + "; ".join(f"{path}: {', '.join(c)}" for path, c in zip(args.inputs, columns)))
     df = pd.concat(tables, ignore_index=True)
-    write_list(df, args.output)
+    write_list(df, args.output, relative=args.relative)
     print(f"wrote {args.output}: {len(df)} rows")
 
 
@@ -592,6 +592,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="input",
                    help="input list(s) (.list/.csv/.tsv) with the same columns; several are joined")
     p.add_argument("output", help="output file; format by extension")
+    p.add_argument("--relative", action="store_true",
+                   help="write every path relative to the output's folder (with '..' where needed), "
+                        "e.g. for lists kept beside a corpus folder")
     p.set_defaults(func=_cmd_convert)
     return parser
 

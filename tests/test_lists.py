@@ -310,6 +310,11 @@ def test_cli_split_and_convert(speaker_list: Path, tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     joined = read_list(tmp_path / "sub" / "joined.list")
     pd.testing.assert_frame_equal(joined, pd.concat([parts["valid"], parts["test"]], ignore_index=True))
+    res = _run("convert", speaker_list, tmp_path / "sub" / "rel.list", "--relative")
+    assert res.returncode == 0, res.stderr
+    first = (tmp_path / "sub" / "rel.list").read_text().splitlines()[1].split()[0]
+    assert first.startswith("..") and not Path(first).is_absolute()
+    pd.testing.assert_frame_equal(read_list(tmp_path / "sub" / "rel.list"), read_list(speaker_list))
     (tmp_path / "other.csv").write_text("path,score\na.wav,1.5\n")
     res = _run("convert", tmp_path / "part_valid.list", tmp_path / "other.csv", tmp_path / "bad.list")
     assert res.returncode == 1 and "different columns" in res.stderr

@@ -113,7 +113,8 @@ def init_weights(model: Any, path: str | Path) -> None:
     source, _ = load_model(path)
     state = source.state_dict()
     old, new = list(getattr(source, "conditions", []) or []), list(getattr(model, "conditions", []) or [])
-    if old != new and getattr(model, "condition_head", None) is not None and getattr(source, "condition_head", None):
+    heads = (getattr(model, "condition_head", None), getattr(source, "condition_head", None))
+    if old != new and all(head is not None for head in heads):
         target = model.state_dict()
         rows = [(new.index(name), old.index(name)) for name in new if name in old]
         for key in ("condition_head.weight", "condition_head.bias"):

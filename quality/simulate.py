@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import signal as sps
+from scipy.linalg import solve_toeplitz
 
 from .audio import AUDIO_EXTENSIONS, SAMPLE_RATE, load_audio, resample
 from .lists import CLEAN_CONDITION, CONDITION_SEPARATOR
@@ -509,8 +510,6 @@ _WHITE_NOISE = 1e-4
 def lpc_coefficients(frame: np.ndarray, order: int) -> np.ndarray:
     """Prediction-error filter ``[1, a1, ..., a_order]`` of a windowed frame (autocorrelation
     method with lag window and white-noise correction, so the synthesis filter is stable)."""
-    from scipy.linalg import solve_toeplitz
-
     n = len(frame)
     r = np.correlate(frame, frame, "full")[n - 1 : n + order].astype(np.float64)
     if r[0] <= 1e-12:
@@ -532,10 +531,8 @@ def _sparse_excitation(residual: np.ndarray, pulses: int, bits: int) -> np.ndarr
         peak = float(np.max(np.abs(sub[keep])))
         if peak <= 0.0:
             continue
-        amp = np.round(sub[keep] / peak * levels) / levels * peak
-        energy = float(np.sum(amp**2))
-        if energy > 0.0:
-            out[start + keep] = amp * math.sqrt(float(np.sum(sub**2)) / energy)
+        amp = np.round(sub[keep] / peak * levels) / levels * peak  # the peak itself stays: energy > 0
+        out[start + keep] = amp * math.sqrt(float(np.sum(sub**2)) / float(np.sum(amp**2)))
     return out
 
 
@@ -1371,11 +1368,12 @@ def sample_chain(
     codecs a machine has. Each step gets a severity in [0, 1] -- uniform for one step, skewed mild
     for longer chains so combinations do not all land at the bottom of the scale. ``names``
     restricts the choice; ``severity`` fixes it; ``weights`` multiplies the draw weight of the
-    degradations it names (``{"vocoder": 8}`` for a build that emphasises one type).
+    degradations it names (``{"vocoder": 8}`` for a build that emphasises one type; 0 leaves one out).
     """
     factors = dict(weights or {})
     lengths = dict(lengths or CHAIN_LENGTHS)
-    pool = [n for n in (names if names is not None else DEGRADATIONS) if DEGRADATIONS[n].available(resources)]
+    pool = [n for n in (names if names is not None else DEGRADATIONS)
+            if DEGRADATIONS[n].available(resources) and factors.get(n, 1.0) > 0]
     ks = sorted(lengths)
     probs = np.array([lengths[k] for k in ks], dtype=float)
     k = int(ks[int(rng.choice(len(ks), p=probs / probs.sum()))])

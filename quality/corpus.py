@@ -49,10 +49,12 @@ LIST_COLUMNS = ["path", "pesq", "stoi", "sisdr", "condition", "speaker"]
 ALL_COLUMNS = LIST_COLUMNS + ["split", "chain_length", "speech", "start", "seconds", "seed", "index"]
 #: build settings that must match for a build to resume in an existing folder
 _IDENTITY_KEYS = ("version", "speech", "noise", "rir", "device_ir", "seed", "split_seed", "valid", "test",
-                  "max_seconds", "min_seconds", "degradations", "source_variation", "weights")
+                  "max_seconds", "min_seconds", "degradations", "source_variation", "weights", "source_gate")
 JOURNAL = ".journal.jsonl"
 #: third element of the seed of a job's source-variation generator (independent of its chain)
 _SOURCE_STREAM = 0x50
+#: third element of the seed of a job's source-gate generator
+_GATE_STREAM = 0x51
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,12 +205,14 @@ def simulate_one(
     names: Sequence[str] | None = None,
     source_variation: float = 0.0,
     weights: Mapping[str, float] | None = None,
+    source_gate: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """The clean reference, degraded signal (float32) and chain record of job ``index``.
 
-    With probability ``source_variation`` the clean crop is first varied
-    (:func:`quality.simulate.vary_source`, drawn from its own generator so the chains do not
-    change); the varied crop is then the reference the labels are computed against.
+    With probability ``source_variation`` the clean crop is first varied, and with probability
+    ``source_gate`` its pauses are gated (:func:`quality.simulate.vary_source`; each drawn from its
+    own generator so the chains do not change); the varied crop is then the reference the labels
+    are computed against.
     """
     rng = np.random.default_rng([int(seed), int(index)])
     clean = load_audio(resources.path("speech", speech_path))
@@ -221,7 +225,12 @@ def simulate_one(
         source_rng = np.random.default_rng([int(seed), int(index), _SOURCE_STREAM])
         if source_rng.random() < source_variation:
             variation = sim.sample_source_variation(source_rng)
-            clean = sim.vary_source(clean, **variation)
+    if source_gate > 0:
+        gate_rng = np.random.default_rng([int(seed), int(index), _GATE_STREAM])
+        if gate_rng.random() < source_gate:
+            variation = {**(variation or {}), "gate": sim.sample_source_gate(gate_rng)}
+    if variation is not None:
+        clean = sim.vary_source(clean, **variation)
     chain = sim.sample_chain(rng, resources, speaker=speaker, split=split, names=names, weights=weights)
     chain_seed = int(rng.integers(0, 2**31 - 1))
     degraded = sim.apply_chain(clean, chain, resources, chain_seed)
@@ -249,7 +258,7 @@ def _job(index: int, speech_path: str, speaker: str, split: str | None) -> dict[
     try:
         clean, degraded, record = simulate_one(index, speech_path, speaker, split, state["resources"],
                                                state["seed"], state["max_seconds"], state["names"],
-                                               state["source_variation"], state["weights"])
+                                               state["source_variation"], state["weights"], state["source_gate"])
         pcm = _to_pcm16(degraded)
         stage = "label"
         labels = compute_labels(clean, pcm.astype(np.float64) / 32768.0)
@@ -361,6 +370,7 @@ def build_corpus(
     split_seed: int | None = None,
     source_variation: float = 0.0,
     weights: Mapping[str, float] | None = None,
+    source_gate: float = 0.0,
 ) -> dict[str, Any]:
     """Build (or resume, or extend) a corpus in ``out``; returns the build.json content.
 
@@ -368,15 +378,16 @@ def build_corpus(
     reported (log + ``failures.csv``) and left out. ``split_seed`` (default: ``seed``) seeds the
     speaker split alone, so a corpus built with another ``seed`` can keep another one's split;
     ``source_variation`` is the share of files whose clean source is varied first
-    (:func:`simulate_one`); ``weights`` multiplies the draw weights of the degradations it names
+    (:func:`simulate_one`), ``source_gate`` the share whose pauses are gated; ``weights`` multiplies the draw weights of the degradations it names
     (:func:`quality.simulate.sample_chain`).
     """
 
     t0 = time.time()
     if num < 1:
         raise ValueError(f"--num must be at least 1, got {num}")
-    if not 0.0 <= source_variation <= 1.0:
-        raise ValueError(f"--source-variation must be in [0, 1], got {source_variation}")
+    for option, share in (("--source-variation", source_variation), ("--source-gate", source_gate)):
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"{option} must be in [0, 1], got {share}")
     split_seed = seed if split_seed is None else split_seed
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -411,6 +422,7 @@ def build_corpus(
         "degradations": names,
         "source_variation": float(source_variation),
         "weights": weights,
+        "source_gate": float(source_gate),
     }
     build_file = out / "build.json"
     journal = out / JOURNAL
@@ -419,7 +431,7 @@ def build_corpus(
         previous = json.loads(build_file.read_text()) if build_file.is_file() else None
         if previous is not None:
             # builds older than these keys
-            defaults = {"split_seed": previous.get("seed"), "source_variation": 0.0, "weights": {}}
+            defaults = {"split_seed": previous.get("seed"), "source_variation": 0.0, "weights": {}, "source_gate": 0.0}
             diff = [k for k in _IDENTITY_KEYS if previous.get(k, defaults.get(k)) != settings[k]]
             if diff:
                 raise ValueError(
@@ -436,7 +448,7 @@ def build_corpus(
         log.info("resuming: %d of %d files already done", len(done), num)
     state = {
         "out": str(out), "digits": digits, "seed": int(seed), "max_seconds": float(max_seconds), "names": names,
-        "source_variation": float(source_variation), "weights": weights,
+        "source_variation": float(source_variation), "weights": weights, "source_gate": float(source_gate),
         "noise": settings["noise"], "rir": settings["rir"], "device_ir": settings["device_ir"],
         "speech": settings["speech"], "table": table.to_dict("list"),
     }
@@ -573,6 +585,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         workers=args.workers, valid=args.valid, test=args.test, bin_width=args.bin_width, per_bin=args.per_bin,
         repeat=args.repeat, max_seconds=args.max_seconds, min_seconds=args.min_seconds, exclude=exclude,
         progress=not args.quiet, split_seed=args.split_seed, source_variation=args.source_variation,
+        source_gate=args.source_gate,
         weights=weights,
     )
     print(info["summary"])
@@ -620,6 +633,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source-variation", type=float, default=0.0, metavar="SHARE",
                    help="share of files whose clean source is first varied (speed 0.9-1.1, broad EQ +-5 dB); "
                         "their labels are computed against the varied source (default: %(default)s)")
+    p.add_argument("--source-gate", type=float, default=0.0, metavar="SHARE",
+                   help="share of files whose clean source has its pauses gated 20-60 dB down (a studio-clean "
+                        "recording); labelled against the gated source (default: %(default)s)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default: %(default)s)")
     p.add_argument("--valid", type=float, default=0.1, help="fraction of speech files (by speaker) for valid (default: %(default)s)")
     p.add_argument("--test", type=float, default=0.1, help="fraction for test (default: %(default)s)")

@@ -213,6 +213,30 @@ def test_source_variation_relabels_against_the_varied_source(built, tree, tmp_pa
         build(tree, tmp_path / "bad", 4, source_variation=1.5)
 
 
+def test_source_gate_relabels_against_the_gated_source(built, tree, tmp_path):
+    out, _ = built
+    gated = tmp_path / "gated"
+    info = build(tree, gated, 12, source_gate=1.0, source_variation=0.5, split_seed=3)
+    assert info["source_gate"] == 1.0
+    plain = {c["index"]: c for c in map(json.loads, (out / "chains.jsonl").read_text().splitlines())}
+    chains = {c["index"]: c for c in map(json.loads, (gated / "chains.jsonl").read_text().splitlines())}
+    assert chains and all(len(c["source_variation"]["gate"]) == 2 for c in chains.values())
+    assert any("speed" in c["source_variation"] for c in chains.values())
+    assert any("speed" not in c["source_variation"] for c in chains.values())
+    # the gate has its own generator: the same crops and chains as the plain build
+    for i in set(plain) & set(chains):
+        assert (plain[i]["chain"], plain[i]["seed"]) == (chains[i]["chain"], chains[i]["seed"])
+    all_ = pd.read_csv(gated / "all.csv")
+    for row in all_.head(3).itertuples():
+        clean, degraded = corpus.regenerate(gated, row.index)
+        stored, _ = sf.read(gated / row.path, dtype="float32")
+        assert np.max(np.abs(stored - degraded)) <= 1.0 / 32767 + 1e-6
+    with pytest.raises(ValueError, match="source_gate"):
+        build(tree, gated, 12, source_gate=0.5, source_variation=0.5, split_seed=3)
+    with pytest.raises(ValueError, match="source-gate"):
+        build(tree, tmp_path / "bad", 4, source_gate=-0.1)
+
+
 def test_split_seed_keeps_another_builds_split(built, tree, tmp_path):
     out, _ = built
     other = tmp_path / "other"
@@ -228,7 +252,7 @@ def test_resume_accepts_a_build_older_than_its_newest_settings(built, tree, tmp_
     old = tmp_path / "old"
     build(tree, old, 6)
     settings = json.loads((old / "build.json").read_text())
-    for key in ("split_seed", "source_variation", "weights"):
+    for key in ("split_seed", "source_variation", "weights", "source_gate"):
         settings.pop(key)
     (old / "build.json").write_text(json.dumps(settings))
     build(tree, old, 8)

@@ -218,6 +218,33 @@ def test_vary_source_speed_eq_and_level():
         sim.vary_source(x, speed=3.0)
 
 
+def test_gate_pauses_quiets_pauses_and_keeps_speech():
+    rng = np.random.default_rng(0)
+    n = sim.SAMPLE_RATE
+    floor = 1e-3 * rng.standard_normal(3 * n)  # a noise floor 60 dB below full scale
+    x = floor.copy()
+    x[n : 2 * n] += 0.3 * np.sin(2 * np.pi * 200 * np.arange(n) / n)  # one second of "speech"
+    y = sim.gate_pauses(x, depth_db=40.0, margin_db=8.0)
+    assert y.dtype == np.float32 and len(y) == len(x)
+    level = lambda a: 10 * np.log10(np.mean(np.square(a, dtype=np.float64)))  # noqa: E731
+    pause, speech = slice(0, n // 2), slice(n + n // 4, 2 * n - n // 4)
+    assert -41.0 < level(y[pause]) - level(x[pause]) < -30.0  # the hold keeps a fluctuating floor a little higher
+    np.testing.assert_allclose(y[speech], x[speech], atol=1e-6)  # loud frames pass untouched
+    np.testing.assert_allclose(sim.gate_pauses(x, depth_db=0.0), x.astype(np.float32))
+    deeper = sim.gate_pauses(x, depth_db=60.0)
+    assert level(deeper[pause]) < level(y[pause]) - 15
+    # vary_source: gated, level kept; parameters sampled in their ranges and reproducible
+    gated = sim.vary_source(x, gate=[40.0, 8.0])
+    assert sim.active_rms(gated) == pytest.approx(sim.active_rms(x), rel=0.05)
+    assert level(gated[pause]) < level(x[pause]) - 30
+    depth, margin = sim.sample_source_gate(np.random.default_rng(3))
+    assert sim.SOURCE_GATE_DEPTH_DB[0] <= depth <= sim.SOURCE_GATE_DEPTH_DB[1]
+    assert sim.SOURCE_GATE_MARGIN_DB[0] <= margin <= sim.SOURCE_GATE_MARGIN_DB[1]
+    assert sim.sample_source_gate(np.random.default_rng(3)) == [depth, margin]
+    with pytest.raises(ValueError, match="gate"):
+        sim.gate_pauses(x, depth_db=-5.0)
+
+
 def test_vocoder_rebuilds_speech_from_a_coarse_model(clean):
     x = sim.set_level(clean).astype(np.float64)
     rng = np.random.default_rng(0)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from quality.audio import SAMPLE_RATE, load_audio  # noqa: E402
 from quality.lists import CLEAN_CONDITION, read_list  # noqa: E402
 from quality.predict import load_predictor  # noqa: E402
-from quality.simulate import gate_pauses  # noqa: E402
+from quality.simulate import frame_levels_db, gate_pauses  # noqa: E402
 
 MARGIN_DB = 8.0
 LOSS = 0.25  # a change below -LOSS counts as a file the gating hurt
@@ -37,8 +37,7 @@ LOSS = 0.25  # a change below -LOSS counts as a file the gating hurt
 
 def pause_depth_db(audio: np.ndarray, hop: int = SAMPLE_RATE // 100) -> float:
     """Level of the quietest 10 % of 10 ms frames below the loudest 5 % (dB, positive)."""
-    n = len(audio) // hop
-    level = 10.0 * np.log10(np.mean(np.asarray(audio[: n * hop], dtype=np.float64).reshape(n, hop) ** 2, axis=1) + 1e-12)
+    level = frame_levels_db(audio, hop)
     return float(np.percentile(level, 95) - np.percentile(level, 10))
 
 

@@ -378,8 +378,8 @@ def build_corpus(
     reported (log + ``failures.csv``) and left out. ``split_seed`` (default: ``seed``) seeds the
     speaker split alone, so a corpus built with another ``seed`` can keep another one's split;
     ``source_variation`` is the share of files whose clean source is varied first
-    (:func:`simulate_one`), ``source_gate`` the share whose pauses are gated; ``weights`` multiplies the draw weights of the degradations it names
-    (:func:`quality.simulate.sample_chain`).
+    (:func:`simulate_one`), ``source_gate`` the share whose pauses are gated; ``weights``
+    multiplies the draw weights of the degradations it names (:func:`quality.simulate.sample_chain`).
     """
 
     t0 = time.time()

@@ -63,6 +63,11 @@ def _frames_power(x: np.ndarray, frame: int = 320) -> np.ndarray:
     return np.mean(np.square(x[: n * frame].astype(np.float64).reshape(n, frame)), axis=1)
 
 
+def frame_levels_db(x: np.ndarray, frame: int = 320) -> np.ndarray:
+    """Mean power of consecutive ``frame``-sample frames in dB (a tail shorter than a frame is dropped)."""
+    return 10.0 * np.log10(_frames_power(np.asarray(x), frame) + 1e-12)
+
+
 def active_rms(x: np.ndarray, floor_db: float = 40.0) -> float:
     """RMS over active 20 ms frames: those within ``floor_db`` of the loudest frames.
 
@@ -1356,7 +1361,7 @@ def gate_pauses(audio: np.ndarray, depth_db: float = 40.0, margin_db: float = 8.
     n = len(x) // _GATE_HOP
     if n < _GATE_HOLD or depth_db == 0:
         return x.astype(np.float32)
-    level = 10.0 * np.log10(np.mean(x[: n * _GATE_HOP].reshape(n, _GATE_HOP) ** 2, axis=1) + 1e-12)
+    level = frame_levels_db(x, _GATE_HOP)
     open_at = np.percentile(level, 10) + margin_db
     attenuation = np.clip((open_at - level) / margin_db, 0.0, 1.0) * depth_db
     attenuation = uniform_filter1d(-maximum_filter1d(-attenuation, size=_GATE_HOLD), size=_GATE_SMOOTH)
@@ -1551,6 +1556,7 @@ __all__ = [
     "sample_source_variation",
     "sample_source_gate",
     "gate_pauses",
+    "frame_levels_db",
     "set_level",
     "vary_source",
     "vocoder",

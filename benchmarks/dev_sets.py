@@ -52,6 +52,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from quality.audio import SAMPLE_RATE, AudioError, load_audio  # noqa: E402
 from quality.fileio import atomic_write  # noqa: E402
 from quality.metrics import lcc, srcc  # noqa: E402
+from quality.pair_labels import label_pair  # noqa: E402
 
 TARGET_COLUMNS = ("mos_1to5", "mos")  # first one present is the human target
 METHODS = {  # per-file column -> table label
@@ -117,10 +118,7 @@ def read_dev_sets(dev: str | os.PathLike, only: Iterable[str] | None = None) -> 
 # --------------------------------------------------------------------------------------------
 def pesq_wb(ref: np.ndarray, deg: np.ndarray) -> float:
     """PESQ P.862.2 (wideband) of 16 kHz ``deg`` against ``ref``, both cut to the shorter length."""
-    from quality.corpus import compute_labels
-
-    n = min(len(ref), len(deg))
-    return compute_labels(ref[:n], deg[:n], SAMPLE_RATE)["pesq"]
+    return label_pair(ref, deg)["pesq"]
 
 
 def _limit_onnx_threads(module: Any) -> None:

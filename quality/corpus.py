@@ -18,6 +18,9 @@ Job ``i`` is seeded by ``(seed, i)`` only, so the corpus does not depend on ``--
 interrupted build resumes where it stopped (``.journal.jsonl``), and a larger ``--num`` extends
 a finished one. The speakers are split into train/valid/test *before* simulation, so babble and
 competing talkers come from the same part as the target speaker where possible.
+
+``python -m quality.corpus label PAIRS --out LIST`` labels real (degraded, reference) recordings
+the same way (:mod:`quality.pair_labels`).
 """
 from __future__ import annotations
 
@@ -614,6 +617,12 @@ def _cmd_regenerate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_label(args: argparse.Namespace) -> int:
+    from .pair_labels import label_command
+
+    return label_command(args.pairs, args.out, workers=args.workers, progress=not args.quiet)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m quality.corpus",
                                      description="Build a labelled speech-quality corpus by simulating degradations.")
@@ -649,6 +658,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="multiply a degradation's draw weight, e.g. --weight vocoder=8 (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_build)
+    p = sub.add_parser("label", help="label your own (degraded, reference) pairs with PESQ-wb/STOI/SI-SDR",
+                       description="Label real recordings against their clean references: a .csv/.tsv with columns "
+                                   "path and ref_path (relative to the table, any sample rate; optional speaker and "
+                                   "condition) becomes a list with columns path pesq stoi sisdr condition speaker. "
+                                   "Exit status 2 when any pair failed (each is named on stderr).")
+    p.add_argument("pairs", help="table of pairs (.csv or .tsv)")
+    p.add_argument("--out", required=True, help="list to write (.list, .csv or .tsv)")
+    p.add_argument("--workers", type=int, default=2, help="parallel processes (default: %(default)s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_label)
     p = sub.add_parser("codecs", help="list the codecs usable here")
     p.set_defaults(func=_cmd_codecs)
     p = sub.add_parser("degradations", help="list the degradations and their parameter ranges")

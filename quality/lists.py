@@ -34,6 +34,7 @@ from .fileio import atomic_write
 __all__ = [
     "ListError",
     "read_list",
+    "resolve_path",
     "write_list",
     "resolve_target",
     "balance_list",
@@ -140,7 +141,8 @@ def _to_number(value: str | None) -> float | None:
         return None
 
 
-def _resolve_path(value: str, folder: str) -> str:
+def resolve_path(value: str, folder: str) -> str:
+    """``value`` (``~`` expanded) as a normalised absolute path; relative paths are taken from ``folder``."""
     value = os.path.expanduser(value)
     if not os.path.isabs(value):
         value = os.path.join(folder, value)
@@ -182,7 +184,7 @@ def read_list(path: str | os.PathLike, target: str | None = None) -> pd.DataFram
             for value, lineno in zip(raw, lines):
                 if not value:
                     raise ListError(f"{path}, line {lineno}: empty path")
-            data[name] = [_resolve_path(v, folder) for v in raw]  # type: ignore[arg-type]
+            data[name] = [resolve_path(v, folder) for v in raw]  # type: ignore[arg-type]
             continue
         numbers = [_to_number(v) for v in raw]
         if name == checked:
@@ -419,8 +421,9 @@ def split_list(
     wanted = np.array([1.0 - valid - test, valid, test]) * len(df)
     filled = np.zeros(3)
     part = np.zeros(len(uniques), dtype=np.int64)
-    share = np.inf if max_group_share is None else max_group_share  # None: no group is kept out
-    too_large = sizes[:, None] > share * wanted[None, 1:]  # (groups, held-out parts)
+    too_large = np.zeros((len(uniques), 2), dtype=bool)  # (groups, held-out parts); None: no group kept out
+    if max_group_share is not None:
+        too_large = sizes[:, None] > max_group_share * wanted[None, 1:]
     # groups too large for every held-out part go to training first, so the rest fill the targets
     only_train = too_large.all(axis=1)[order]
     order = np.concatenate([order[only_train], order[~only_train]])

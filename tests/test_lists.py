@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -232,6 +233,17 @@ def test_split_keeps_large_groups_out_of_held_out_parts() -> None:
     assert held_out & {"big0", "big1"}  # without the cap they do land in held-out parts
     with pytest.raises(ValueError, match="max_group_share"):
         split_list(df, "speaker", valid=0.1, test=0.2, max_group_share=0.0)
+
+
+def test_split_with_no_held_out_part_puts_everything_in_training() -> None:
+    """--valid 0 --test 0 (a corpus that is all evaluation material): no warning, every row in train."""
+    df = pd.DataFrame({"path": [f"/d/{i}.wav" for i in range(30)], "score": 1.0,
+                       "speaker": [f"spk{i % 6}" for i in range(30)]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for cap in (None, 0.05):
+            parts = split_list(df, "speaker", valid=0.0, test=0.0, max_group_share=cap)
+            assert [len(parts[k]) for k in ("train", "valid", "test")] == [30, 0, 0]
 
 
 def test_split_without_group_and_bad_fractions() -> None:

@@ -53,14 +53,23 @@ def read_pairs(path: str | os.PathLike) -> pd.DataFrame:
     folder = os.path.abspath(path.parent)
     out = pd.DataFrame({"path": table["path"]})
     refs = table["ref_path"]
-    for lineno, ref in enumerate(refs, start=2):
+    for row, ref in enumerate(refs, start=1):
         if not isinstance(ref, str) or not ref:
-            raise ListError(f"{path}, line {lineno}: empty ref_path")
+            raise ListError(f"{path}: row {row} ({table['path'][row - 1]}) has no ref_path")
     out["ref_path"] = [resolve_path(r, folder) for r in refs]
     for name, default in (("speaker", "unknown"), ("condition", "real")):
         values = table[name] if name in table.columns else [default] * len(table)
-        out[name] = ["_".join(str(v).split()) if v is not None and str(v) != "nan" else default for v in values]
+        out[name] = [_label_text(v, default) for v in values]
     return out
+
+
+def _label_text(value: Any, default: str) -> str:
+    """A speaker/condition cell as one word: numbers without a spurious ``.0``, blanks -> ``default``."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return default
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "_".join(str(value).split()) or default
 
 
 def _label_row(path: str, ref_path: str) -> dict[str, Any]:

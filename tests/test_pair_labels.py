@@ -61,6 +61,16 @@ def test_parallel_labels_equal_serial_and_defaults(pairs_folder, tmp_path):
     pd.testing.assert_frame_equal(serial, parallel)
 
 
+def test_read_pairs_speaker_ids_and_blanks(tmp_path):
+    (tmp_path / "p.csv").write_text("path,ref_path,speaker,condition\na.wav,r.wav,19,\nb.wav,r.wav,,car 5 dB\n")
+    pairs = read_pairs(tmp_path / "p.csv")
+    assert list(pairs["speaker"]) == ["19", "unknown"] and list(pairs["condition"]) == ["real", "car_5_dB"]
+    assert pairs["ref_path"][0] == str(tmp_path / "r.wav")
+    (tmp_path / "q.csv").write_text("path,ref_path\na.wav,r.wav\nb.wav,\n")
+    with pytest.raises(ListError, match="row 2.*no ref_path"):
+        read_pairs(tmp_path / "q.csv")
+
+
 def test_read_pairs_errors(tmp_path):
     (tmp_path / "a.list").write_text("x.wav 1.0\n")
     with pytest.raises(ListError, match="csv or .tsv"):

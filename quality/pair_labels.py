@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from .audio import AudioError, load_audio
+from .corpus import LIST_COLUMNS as LABEL_COLUMNS
+from .corpus import LabelError, compute_labels
 from .lists import ListError, read_list, resolve_path, write_list
-
-LABEL_COLUMNS = ["path", "pesq", "stoi", "sisdr", "condition", "speaker"]
 
 
 def label_pair(ref: np.ndarray, deg: np.ndarray) -> dict[str, float]:
@@ -34,8 +34,6 @@ def label_pair(ref: np.ndarray, deg: np.ndarray) -> dict[str, float]:
 
     Raises :class:`quality.corpus.LabelError` when a metric cannot be computed.
     """
-    from .corpus import compute_labels
-
     n = min(len(ref), len(deg))
     return compute_labels(ref[:n], deg[:n])
 
@@ -73,8 +71,6 @@ def _label_text(value: Any, default: str) -> str:
 
 
 def _label_row(path: str, ref_path: str) -> dict[str, Any]:
-    from .corpus import LabelError
-
     try:
         labels = label_pair(load_audio(ref_path), load_audio(path))
     except AudioError as err:

@@ -69,13 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     depth_of = {path: pause_depth_db(x) for path, x in audio.items()}
     speaker = dict(zip(clean["path"].astype(str), clean["speaker"] if "speaker" in clean else [""] * len(clean)))
     versions = [0.0] + list(args.depths)
+    gated = {file: [(depth, x if depth == 0 else gate_pauses(x, depth, MARGIN_DB)) for depth in versions]
+             for file, x in audio.items()}  # gated once, scored by every model
     rows = []
     for name, path in args.checkpoint:
         predictor = load_predictor(path)
         log(f"{name}: {len(audio)} clean files x {len(versions)} versions")
-        for file, x in audio.items():
-            for depth in versions:
-                y = x if depth == 0 else gate_pauses(x, depth, MARGIN_DB)
+        for file, variants in gated.items():
+            for depth, y in variants:
                 rows.append({"model": name, "path": file, "speaker": speaker[file],
                              "pause_depth_db": round(depth_of[file], 1), "depth_db": depth,
                              "score": float(predictor.predict(y, sample_rate=SAMPLE_RATE).mos)})

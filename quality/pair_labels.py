@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -91,21 +92,11 @@ def label_pairs(pairs: pd.DataFrame, workers: int = 1, progress: bool = True) ->
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     args = list(zip(pairs["path"], pairs["ref_path"]))
-    bar = tqdm(total=len(args), file=sys.stderr, disable=not progress, desc="label", unit="pair", dynamic_ncols=True)
-    try:
-        if workers == 1 or len(args) <= 1:
-            results = []
-            for a in args:
-                results.append(_label_row(*a))
-                bar.update(1)
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                results = []
-                for r in pool.map(_label_row, *zip(*args), chunksize=4):
-                    results.append(r)
-                    bar.update(1)
-    finally:
-        bar.close()
+    parallel = workers > 1 and len(args) > 1
+    with ProcessPoolExecutor(max_workers=workers) if parallel else nullcontext() as pool:
+        rows = pool.map(_label_row, *zip(*args), chunksize=4) if parallel else (_label_row(*a) for a in args)
+        results = list(tqdm(rows, total=len(args), file=sys.stderr, disable=not progress, desc="label", unit="pair",
+                            dynamic_ncols=True))
     ok = [i for i, r in enumerate(results) if "error" not in r]
     labelled = pairs.iloc[ok][["path", "condition", "speaker"]].reset_index(drop=True)
     for name in ("pesq", "stoi", "sisdr"):

@@ -276,3 +276,37 @@ def test_weight_emphasises_a_degradation(built, tree, tmp_path):
     for bad in ("vocoder", "vocoder=x", "=2", "vocoder=inf"):
         with pytest.raises(ValueError, match="NAME=FACTOR"):
             corpus.parse_weights([bad])
+
+
+def test_restore_rebuilds_the_audio_of_the_lists(built, tmp_path):
+    """restore re-simulates exactly the audio a build wrote, for the files its lists name, from build.json."""
+    import shutil
+
+    out, _ = built
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    removed = sorted((copy / "audio").iterdir())
+    for f in removed:
+        f.unlink()
+    lists = [copy / "test.list", copy / "valid.list"]
+    named = {Path(p).name for name in lists for p in read_list(name)["path"]}
+    info = corpus.restore_corpus(copy / "build.json", copy, lists, workers=1, check=2, progress=False)
+    assert info["files"] == len(named) and info["simulated"] == len(named) and info["failed"] == 0
+    assert info["checked"] == 2 and info["max_pesq_difference"] < 1e-3  # labelled again: the lists' PESQ
+    assert {f.name for f in (copy / "audio").iterdir()} == named  # the lists' files, no others
+    for name in named:
+        assert (copy / "audio" / name).read_bytes() == (out / "audio" / name).read_bytes()
+    # files already there are kept (only the check files are simulated again)
+    again = corpus.restore_corpus(copy / "build.json", copy, lists, workers=2, check=1, progress=False)
+    assert again["simulated"] == 1 and again["failed"] == 0
+
+
+def test_restore_cli_errors(built, tmp_path, capsys):
+    out, _ = built
+    elsewhere = tmp_path / "other.list"
+    elsewhere.write_text("/nowhere/audio/000001.flac 3.0\n")
+    code = corpus.main(["restore", str(elsewhere), "--build", str(out / "build.json"), "--out", str(out), "--quiet"])
+    assert code == 2 and "none of the lists' files lie in" in capsys.readouterr().err
+    code = corpus.main(["restore", str(out / "test.list"), "--build", str(out / "build.json"), "--out", str(out),
+                        "--speech", str(tmp_path / "missing"), "--quiet"])
+    assert code == 2 and "speech folder" in capsys.readouterr().err

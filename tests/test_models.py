@@ -303,3 +303,43 @@ def test_ensemble_averages_its_members_and_keeps_padding_invariance(tmp_path):
 def test_ensemble_rejects_members_that_do_not_fit(members, message):
     with pytest.raises(ValueError, match=message):
         build_model("ensemble", members=members)
+
+
+def test_disturbance_pooling_reaches_the_top_follows_bad_frames_and_ignores_padding():
+    torch.manual_seed(0)
+    model = build_model("hasanet", score_range=[1.0, 4.64], pooling="disturbance", heads={"stoi": [0.0, 1.0]})
+    assert model.config["pooling"] == "disturbance"
+    wav, lengths = padded_batch()
+    with torch.no_grad():
+        model.frame_head.bias.fill_(-30.0)  # no disturbance anywhere: the top of the range
+        model.frame_head.weight.zero_()
+        top = model.eval()(wav, lengths)
+        assert torch.allclose(top.utterance_score, torch.full((3,), 4.64), atol=1e-4)
+        assert top.frame_scores[~top.frame_mask].eq(0).all()
+        # a power mean of disturbances: one bad frame in ten weighs more than in a plain mean
+        raw = torch.full((1, 10), -30.0)
+        raw[0, 0] = 4.0
+        frames, utterance = model.pool(raw, torch.ones(1, 10, dtype=torch.bool))
+        assert utterance.item() < frames[0].mean().item() - 0.5
+    # padding, batch composition and order do not change a score
+    model.frame_head.reset_parameters()
+    with torch.no_grad():
+        batch = model(wav, lengths)
+        for row, n in enumerate(LENGTHS):
+            alone = model(wav[row : row + 1, :n])
+            assert torch.allclose(alone.utterance_score, batch.utterance_score[row : row + 1], atol=1e-5, rtol=0)
+    # gradients reach the input through the pooling, also from an undisturbed recording
+    model.train()
+    wav.requires_grad_(True)
+    model(wav, lengths).utterance_score.sum().backward()
+    assert torch.isfinite(wav.grad).all() and wav.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"pooling": "max"}, "pooling must be one of"),
+    ({"pooling": "disturbance", "normalized_output": False}, "needs normalized_output"),
+    ({"pooling": "disturbance", "disturbance_power": 0.5}, "disturbance_power"),
+])
+def test_pooling_rejects_bad_settings(options, message):
+    with pytest.raises(ValueError, match=message):
+        build_model("hasanet", **options)

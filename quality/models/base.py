@@ -228,11 +228,34 @@ class ClassHeadMixin:
         return 0.5 * (avg_score + cls_score)
 
 
+Pooling = Literal["mean", "disturbance"]
+POOLINGS = ("mean", "disturbance")
+
+
+def disturbance_pool(raw: Tensor, mask: Tensor, power: float) -> tuple[Tensor, Tensor]:
+    """PESQ-style aggregation of frame head outputs ``raw`` ``(B, T)`` on valid frames ``mask``.
+
+    Each frame's disturbance is ``d = softplus(raw) >= 0``; the utterance disturbance is their
+    masked power mean ``D = mean(d^p)^(1/p)`` (P.862 aggregates its frame disturbances with L_p
+    norms, so a few badly damaged frames weigh more than in a plain mean). Returns the unit
+    scores ``(exp(-d), exp(-D))``: 1 for no disturbance, falling towards 0.
+    """
+    d = zero_padded(nn.functional.softplus(raw), mask)
+    mean_power = (d.pow(power) * mask.to(d.dtype)).sum(1) / mask.sum(1).clamp(min=1).to(d.dtype)
+    utterance = (mean_power + 1e-12).pow(1.0 / power)
+    return torch.exp(-d), torch.exp(-utterance)
+
+
 class FrameRegressor(QualityModel):
-    """A frame-embedding trunk + linear frame head; utterance score = masked mean of frame scores.
+    """A frame-embedding trunk + linear frame head pooled into the utterance score.
 
     Subclasses set ``trunk_class``: ``trunk_class(n_bins, **options)`` maps features ``(B, T, F)``
     and the mask to embeddings ``(B, T, trunk.output_size)``. Extra ``heads`` share the trunk.
+    ``pooling`` picks how frames make the utterance score: ``"mean"`` (the masked mean of the
+    frame scores, as in Quality-Net/HASANet) or ``"disturbance"`` (:func:`disturbance_pool` with
+    ``disturbance_power``; needs ``normalized_output``): the score is ``low + span * exp(-D)``,
+    so an undisturbed recording reaches the top of the range and a few bad frames can pull a
+    recording far down. Extra heads are always mean-pooled.
     """
 
     trunk_class: type[nn.Module]
@@ -247,19 +270,37 @@ class FrameRegressor(QualityModel):
         heads: dict[str, tuple[float, float]] | None = None,
         conditions: list[str] | tuple[str, ...] | None = None,
         calibration: tuple[float, float] | list[float] | None = None,
+        pooling: Pooling = "mean",
+        disturbance_power: float = 2.0,
         **trunk: Any,
     ) -> None:
         super().__init__(score_range=score_range, normalized_output=normalized_output,
                          output_margin=output_margin, features=features, heads=heads, conditions=conditions,
                          calibration=calibration)
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        if pooling == "disturbance" and not normalized_output:
+            raise ValueError("pooling: disturbance needs normalized_output: true (scores live in the range)")
+        if not (math.isfinite(float(disturbance_power)) and float(disturbance_power) >= 1.0):
+            raise ValueError(f"disturbance_power must be a finite number >= 1, got {disturbance_power!r}")
+        self.pooling = pooling
+        self.disturbance_power = float(disturbance_power)
         self.trunk = self.trunk_class(self.n_bins, **trunk)
         self.frame_head = nn.Linear(self.trunk.output_size, 1)
         self.init_heads(self.trunk.output_size)
 
+    def pool(self, raw: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        """Frame head outputs ``(B, T)`` -> ``(frame scores, utterance score)`` per ``pooling``."""
+        if self.pooling == "disturbance":
+            frames, utterance = disturbance_pool(raw, mask, self.disturbance_power)
+            return zero_padded(self.output_range.denormalize(frames), mask), self.output_range.denormalize(utterance)
+        frames = zero_padded(self.to_score(raw), mask)
+        return frames, masked_mean(frames, mask)
+
     def forward_features(self, feats: Tensor, mask: Tensor) -> QualityOutput:
         h = self.trunk(feats, mask)
-        frames = zero_padded(self.to_score(self.frame_head(h).squeeze(-1)), mask)
-        return QualityOutput(frames, mask, masked_mean(frames, mask), **self.head_outputs(h, mask))
+        frames, utterance = self.pool(self.frame_head(h).squeeze(-1), mask)
+        return QualityOutput(frames, mask, utterance, **self.head_outputs(h, mask))
 
 
 class FrameClassifier(ClassHeadMixin, FrameRegressor):
@@ -282,8 +323,8 @@ class FrameClassifier(ClassHeadMixin, FrameRegressor):
 
     def forward_features(self, feats: Tensor, mask: Tensor) -> QualityOutput:
         h = self.trunk(feats, mask)
-        frames = zero_padded(self.to_score(self.frame_head(h).squeeze(-1)), mask)
+        frames, pooled = self.pool(self.frame_head(h).squeeze(-1), mask)
         frame_logits = self.class_head(h)
         logits = masked_mean(frame_logits, mask)
-        score = self.combine(masked_mean(frames, mask), logits)
+        score = self.combine(pooled, logits)
         return QualityOutput(frames, mask, score, logits, frame_logits, **self.head_outputs(h, mask))

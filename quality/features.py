@@ -18,7 +18,10 @@ from .audio import SAMPLE_RATE
 
 FeatureKind = Literal["mag", "logpow", "cp"]
 FEATURE_KINDS = ("mag", "logpow", "cp")
-NORMALIZATIONS = ("none", "utterance")
+NORMALIZATIONS = ("none", "utterance", "mean")
+#: divisor of ``normalize: mean``: the median standard deviation of 64-band log-mel power over the
+#: files of the shipped corpus's test list (natural-log units; session 12)
+MEAN_NORM_SCALE = 4.0
 
 
 def hz_to_mel(hz: float | Tensor) -> float | Tensor:
@@ -67,7 +70,9 @@ class STFTFrontend(nn.Module):
     power-law compressed magnitude ``|X|^exponent`` (the seeds' "cp" input, exponent 0.3).
     ``normalize``: ``"none"``, or ``"utterance"`` to standardise each recording's features by the
     mean and standard deviation over its valid frames and all bins (level-invariant, as PESQ is;
-    models learn several times faster on standardised input).
+    models learn several times faster on standardised input), or ``"mean"`` to subtract that
+    mean only and divide by the fixed :data:`MEAN_NORM_SCALE` (level-invariant too, but the
+    recording's dynamic range, e.g. how far its pauses lie below its speech, is kept).
     ``mel_bands``: 0 keeps the ``n_fft // 2 + 1`` linear bins; ``k > 0`` sums the power spectrum
     into ``k`` triangular mel bands (:func:`mel_filterbank`) before ``kind`` is applied, so features
     are ``(B, T, k)`` (smooths the harmonics, as NISQA's and DNSMOS's mel inputs do).
@@ -157,4 +162,8 @@ class STFTFrontend(nn.Module):
             mean = (feats * weights).sum((1, 2), keepdim=True) / count
             var = (((feats - mean) * weights) ** 2).sum((1, 2), keepdim=True) / count
             feats = (feats - mean) / torch.sqrt(var + 1e-5)
+        elif self.normalize == "mean":
+            count = weights.sum((1, 2), keepdim=True) * feats.shape[-1]
+            mean = (feats * weights).sum((1, 2), keepdim=True) / count
+            feats = (feats - mean) / MEAN_NORM_SCALE
         return feats * weights, mask

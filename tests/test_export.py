@@ -27,7 +27,8 @@ HEADS = {"stoi": [0, 1], "sisdr": [-20, 40]}
 # Small versions of every family (fast to export and run); some with extra heads or other features.
 SMALL = {
     "hasanet": dict(lstm_hidden=16, linear_size=16, attention_heads=2, heads=HEADS, output_margin=0.1),
-    "hasanet_class": dict(lstm_hidden=16, linear_size=16, attention_heads=2, conv_channels=8, attention_window=20),
+    "hasanet_class": dict(lstm_hidden=16, linear_size=16, attention_heads=2, conv_channels=8, attention_window=20,
+                          pooling="disturbance"),  # the PESQ-style pooling exports too
     "cnn_mattn": dict(channels=16, prepare_layers=2, blocks=1, attention_heads=2,
                       features={"n_fft": 256, "hop_length": 128, "kind": "logpow"}),
     "cnn_class": dict(channels=16, prepare_layers=2, blocks=1, attention_heads=2, heads={"stoi": [0, 1]},

@@ -95,3 +95,27 @@ def test_mel_features_are_the_filtered_power_spectrum():
     assert torch.allclose(feats, ref, atol=1e-3)
     with pytest.raises(ValueError, match="mel_bands"):
         STFTFrontend(mel_bands=-1)
+
+
+def test_mean_normalisation_is_level_invariant_and_keeps_the_dynamic_range():
+    from quality.features import MEAN_NORM_SCALE
+
+    torch.manual_seed(0)
+    front = STFTFrontend(kind="logpow", normalize="mean", mel_bands=16)
+    speech = 0.1 * torch.randn(1, 8000)
+    speech[:, 4000:] *= 0.01  # a pause 40 dB below the speech
+    alone, _ = front(speech)
+    louder, _ = front(10 * speech)
+    assert torch.allclose(alone, louder, atol=1e-3)  # level-invariant
+    padded = torch.cat([speech, torch.randn(1, 3000)], dim=1)
+    feats, _ = front(padded, torch.tensor([8000]))
+    t = alone.shape[1]
+    assert torch.allclose(feats[0, :t], alone[0], atol=1e-5) and torch.all(feats[0, t:] == 0)
+    assert abs(alone.mean().item()) < 1e-4
+    # the speech-to-pause contrast survives: 40 dB = ln(1e4) nepers of power, over the fixed scale
+    gap = alone[0, 2:12].mean() - alone[0, 20:28].mean()
+    assert gap.item() == pytest.approx(torch.log(torch.tensor(1e4)).item() / MEAN_NORM_SCALE, rel=0.05)
+    shallow = speech.clone()
+    shallow[:, 4000:] *= 10.0  # the same recording with the pause only 20 dB down
+    std_mean = front(shallow)[0].std().item(), alone.std().item()
+    assert std_mean[0] < std_mean[1]  # which "utterance" standardisation would erase

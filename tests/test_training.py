@@ -396,3 +396,24 @@ def test_init_copies_the_classifier_rows_of_known_degradation_types(tmp_path):
     torch.testing.assert_close(head.weight[1], fresh)  # the new type keeps its initialisation
     copied = {k: v for k, v in target.state_dict().items() if not k.startswith("condition_head.")}
     assert copied and all(torch.equal(v, source.state_dict()[k]) for k, v in copied.items())
+
+
+def test_init_across_poolings_keeps_every_frame_score(tmp_path):
+    """--init from a mean-pooled model into a disturbance-pooled one keeps the frame scores exactly."""
+    from quality import build_model
+    from quality.checkpoint import save_model
+    from quality.training.cli import init_weights
+
+    small = {"lstm_hidden": 8, "linear_size": 8, "attention_heads": 2, "score_range": [1.0, 4.64]}
+    torch.manual_seed(0)
+    source = build_model("hasanet", **small).eval()
+    path = save_model(tmp_path / "source.pt", source)
+    target = build_model("hasanet", pooling="disturbance", **small).eval()
+    init_weights(target, path)
+    wav = 0.1 * torch.randn(2, 16000, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        before, after = source(wav), target(wav)
+    torch.testing.assert_close(after.frame_scores, before.frame_scores, atol=1e-5, rtol=0)
+    # the pooling differs: the utterance score is no longer the mean of the frames
+    mean_of_frames = after.frame_scores.mean(1)
+    assert torch.all(after.utterance_score <= mean_of_frames + 1e-5)

@@ -107,11 +107,18 @@ def init_weights(model: Any, path: str | Path) -> None:
 
     The degradation classifier may differ: its rows for the degradation types both models know are
     copied, rows for new types keep their fresh initialisation (fine-tuning on a list with a new type).
+    The ``pooling`` may differ too: between ``mean`` and ``disturbance`` the frame head is negated,
+    which keeps every frame score (``exp(-softplus(-z)) = sigmoid(z)``) and changes only how frames
+    are pooled.
     """
     from ..checkpoint import load_model
 
     source, _ = load_model(path)
     state = source.state_dict()
+    pooling = (getattr(source, "pooling", None), getattr(model, "pooling", None))
+    if None not in pooling and pooling[0] != pooling[1] and "frame_head.weight" in state:
+        for key in ("frame_head.weight", "frame_head.bias"):
+            state[key] = -state[key]
     old, new = list(getattr(source, "conditions", []) or []), list(getattr(model, "conditions", []) or [])
     heads = (getattr(model, "condition_head", None), getattr(source, "condition_head", None))
     if old != new and all(head is not None for head in heads):

@@ -2,6 +2,7 @@
 utterances for validation."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,11 @@ class ListDataset(Dataset):
         if bad:
             raise ValueError(f"head target column(s) {bad} hold missing or non-numeric values")
         self.paths = table["path"].astype(str).tolist()
+        absent = [p for p in self.paths if not os.path.isfile(p)]
+        if absent:
+            raise ValueError(f"{len(absent)} of the list's {len(self.paths)} files do not exist, e.g. "
+                             f"{', '.join(absent[:3])} (a corpus not built or restored yet? "
+                             "see python -m quality.corpus restore)")
         self.targets = table[target].astype(np.float32).to_numpy()
         self.heads = table[list(heads)].astype(np.float32).to_numpy() if heads else np.zeros((len(table), 0), np.float32)
         self.crop = int(round(crop_seconds * SAMPLE_RATE)) if crop_seconds else None

@@ -70,3 +70,9 @@ def test_conditions_become_multi_hot_targets(tone_table):
 def test_config_validation_names_conditions(bad):
     with pytest.raises(ValueError, match="model.conditions"):
         validate_config(merge(DEFAULTS, {"model": {"name": "hasanet", "conditions": bad}}))
+
+
+def test_missing_files_fail_before_training_with_a_hint(tone_table, tmp_path):
+    table = pd.concat([tone_table, tone_table.assign(path=str(tmp_path / "gone.flac"))], ignore_index=True)
+    with pytest.raises(ValueError, match=r"1 of the list's 2 files do not exist, e.g. .*gone\.flac.*restore"):
+        ListDataset(table, "pesq")

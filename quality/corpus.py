@@ -642,7 +642,7 @@ def restore_corpus(
         if not rec.get("ok"):
             failures.append(rec)
             bar.write(f"failed {rec['path']} at {rec['stage']}: {rec['error']}", file=sys.stderr)
-        elif "pesq" in rec:
+        elif "pesq" in rec and math.isfinite(labels[rec["index"]]):
             differences.append(abs(rec["pesq"] - labels[rec["index"]]))
         bar.update(1)
 

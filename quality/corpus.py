@@ -272,7 +272,8 @@ def _job(index: int, speech_path: str, speaker: str, split: str | None) -> dict[
                                                state["source_variation"], state["weights"], state["source_gate"])
         pcm = _to_pcm16(degraded)
         stage = "label"
-        labels = compute_labels(clean, pcm.astype(np.float64) / 32768.0) if state.get("label") is None or index in state["label"] else {}
+        labelled = state.get("label_indices")  # None: every job is labelled (a build)
+        labels = compute_labels(clean, pcm.astype(np.float64) / 32768.0) if labelled is None or index in labelled else {}
         stage = "write"
         atomic_write(out / rel, lambda tmp: sf.write(tmp, pcm, SAMPLE_RATE, format="FLAC", subtype="PCM_16"))
     except Exception as err:
@@ -630,7 +631,7 @@ def restore_corpus(
         "out": str(out), "digits": digits, "seed": int(settings["seed"]), "max_seconds": float(settings["max_seconds"]),
         "names": list(settings["degradations"]), "source_variation": float(settings.get("source_variation", 0.0)),
         "weights": dict(settings.get("weights") or {}), "source_gate": float(settings.get("source_gate", 0.0)),
-        **folders, "table": table.to_dict("list"), "label": sorted(checked),
+        **folders, "table": table.to_dict("list"), "label_indices": checked,
     }
     from tqdm import tqdm
 

@@ -157,13 +157,12 @@ class STFTFrontend(nn.Module):
         frames = self.frame_lengths(lengths).clamp(max=feats.shape[1])
         mask = lengths_to_mask(frames, feats.shape[1])
         weights = mask.unsqueeze(-1).to(feats.dtype)
-        if self.normalize == "utterance":
+        if self.normalize != "none":
             count = weights.sum((1, 2), keepdim=True) * feats.shape[-1]
             mean = (feats * weights).sum((1, 2), keepdim=True) / count
-            var = (((feats - mean) * weights) ** 2).sum((1, 2), keepdim=True) / count
-            feats = (feats - mean) / torch.sqrt(var + 1e-5)
-        elif self.normalize == "mean":
-            count = weights.sum((1, 2), keepdim=True) * feats.shape[-1]
-            mean = (feats * weights).sum((1, 2), keepdim=True) / count
-            feats = (feats - mean) / MEAN_NORM_SCALE
+            if self.normalize == "utterance":
+                var = (((feats - mean) * weights) ** 2).sum((1, 2), keepdim=True) / count
+                feats = (feats - mean) / torch.sqrt(var + 1e-5)
+            else:
+                feats = (feats - mean) / MEAN_NORM_SCALE
         return feats * weights, mask

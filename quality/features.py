@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from .audio import SAMPLE_RATE
+from .precision import full_float32
 
 FeatureKind = Literal["mag", "logpow", "cp"]
 FEATURE_KINDS = ("mag", "logpow", "cp")
@@ -143,10 +144,11 @@ class STFTFrontend(nn.Module):
         lengths = lengths.to(device=wav.device, dtype=torch.long)
         # Zero whatever lies past each length so padding content never leaks into valid frames.
         wav = wav * lengths_to_mask(lengths, n).to(wav.dtype)
-        real, imag = self.spectrum(wav)
-        power = real.pow(2) + imag.pow(2)
-        if self.mel_bands:
-            power = torch.matmul(power.transpose(1, 2), self.mel).transpose(1, 2)
+        with full_float32(wav.device):  # TF32 rounding swamps near-empty bands before the log
+            real, imag = self.spectrum(wav)
+            power = real.pow(2) + imag.pow(2)
+            if self.mel_bands:
+                power = torch.matmul(power.transpose(1, 2), self.mel).transpose(1, 2)
         if self.kind == "logpow":
             feats = torch.log(power + self.eps)
         elif self.kind == "mag":

@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from .grl import GradientReversal, grl_ramp
 from .models import QualityModel
+from .precision import differentiable_rnn
 from .reference_metric import REFERENCE_METRICS, ReferenceLabeller
 from .scores import ScoreRange
 
@@ -119,8 +120,12 @@ class QualityLoss(nn.Module):
             self.grl.lambda_ = self.lambda_max * grl_ramp(progress)
 
     def score(self, wav: Tensor, lengths: Tensor | None = None) -> Tensor:
-        """The quality model's ``(B,)`` scores of ``wav`` for the chosen head (no reversal)."""
-        out = self.model(wav, lengths)
+        """The quality model's ``(B,)`` scores of ``wav`` for the chosen head (no reversal).
+
+        The model runs in eval mode, through which cuDNN cannot backpropagate a recurrent layer:
+        on a CUDA device :func:`~quality.precision.differentiable_rnn` switches cuDNN off."""
+        with differentiable_rnn(wav.device):
+            out = self.model(wav, lengths)
         return out.utterance_score if self.head == "mos" else out.heads[self.head]
 
     def forward(self, enhanced: Tensor, lengths: Tensor | None = None, clean: Tensor | None = None) -> Tensor:

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))  # the generated-audio helpers the tests use
 
-from synthetic import SR, make_snr_corpus, speech_like  # noqa: E402
+from synthetic import SR, make_mixture_folders, make_snr_corpus  # noqa: E402
 
 from quality.audio import load_audio  # noqa: E402
 from quality.checkpoint import load_model  # noqa: E402
@@ -134,15 +134,7 @@ def check_training(work: Path, files: int, epochs: int, device: str) -> dict:
 def check_enhancer(work: Path, checkpoint: Path, steps: int, device: str) -> dict:
     from quality.enhance.train_cli import main as enhance_main
 
-    rng = np.random.default_rng(0)
-    for s in range(12):
-        for u in range(2):
-            path = work / "speech" / f"spk{s:02d}" / f"u{u}.wav"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            sf.write(path, speech_like(rng, 4.0), SR)
-    (work / "noise").mkdir()
-    for k in range(6):
-        sf.write(work / "noise" / f"n{k}.wav", (0.05 * rng.standard_normal(5 * SR)).astype(np.float32), SR)
+    make_mixture_folders(work, speakers=12, utterances=2, seconds=4.0, rooms=0)
     args = ["--config", str(REPO / "configs/dpcrn.yaml"), "--speech", str(work / "speech"),
             "--noise", str(work / "noise"), "--quality-loss", "joint", "--quality-checkpoint", str(checkpoint),
             "--batch-size", "8", "--max-steps", str(steps), "--epoch-size", str(8 * steps), "--valid-size", "8",

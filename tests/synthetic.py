@@ -42,3 +42,30 @@ def make_snr_corpus(folder: Path, n: int, seed: int = 0, seconds: tuple[float, f
         sf.write(path, add_noise(clean, snr, rng), SR)
         lines.append(f"{path.name} {snr:.3f} spk{i % 10}")
     return lines
+
+
+def make_mixture_folders(root: Path, seed: int = 0, speakers: int = 12, utterances: int = 2,
+                         seconds: float = 2.0, noises: int = 6, rooms: int = 4) -> Path:
+    """Folders for enhancer training under ``root``: ``speech/spkNN/uK.wav`` (speech-like audio),
+    ``noise/nK.wav`` (white and brown noise) and, with ``rooms``, ``rir/roomK.wav`` (decaying
+    noise bursts). Returns ``root``."""
+    rng = np.random.default_rng(seed)
+    for s in range(speakers):
+        for u in range(utterances):
+            path = root / "speech" / f"spk{s:02d}" / f"u{u}.wav"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sf.write(path, speech_like(rng, seconds), SR)
+    (root / "noise").mkdir()
+    for k in range(noises):
+        white = rng.standard_normal(3 * SR)
+        noise = np.cumsum(white) if k % 2 else white  # white and brown noise
+        noise = noise - noise.mean()
+        sf.write(root / "noise" / f"n{k}.wav", (0.1 * noise / np.abs(noise).max()).astype(np.float32), SR)
+    if rooms:
+        (root / "rir").mkdir()
+    for k in range(rooms):
+        t = np.arange(int(0.3 * SR)) / SR
+        h = rng.standard_normal(len(t)) * np.exp(-t / (0.05 + 0.03 * k))
+        h[0] = 1.0
+        sf.write(root / "rir" / f"room{k}.wav", (h / np.abs(h).max()).astype(np.float32), SR)
+    return root

@@ -18,7 +18,7 @@ from quality.enhance.train_cli import main as train_main
 from quality.models import build_model
 from quality.quality_loss import QualityLoss
 from quality.simulate import active_rms, rms
-from synthetic import SR, speech_like
+from synthetic import SR, make_mixture_folders, speech_like
 
 TINY = {"channels": [8, 8], "kernel_sizes": [[2, 5], [2, 3]], "strides": [[1, 2], [1, 2]],
         "intra_hidden": 8, "inter_hidden": 16, "num_blocks": 1}
@@ -28,26 +28,7 @@ TINY_SET = [f"--set=enhancer.{k}={v}" for k, v in TINY.items()]
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     """12 speakers x 2 utterances of speech-like audio, 6 noise clips, 4 synthetic rooms."""
-    root = tmp_path_factory.mktemp("enh_data")
-    rng = np.random.default_rng(0)
-    for s in range(12):
-        for u in range(2):
-            path = root / "speech" / f"spk{s:02d}" / f"u{u}.wav"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            sf.write(path, speech_like(rng, 2.0), SR)
-    (root / "noise").mkdir()
-    for k in range(6):
-        white = rng.standard_normal(3 * SR)
-        noise = np.cumsum(white) if k % 2 else white  # white and brown noise
-        noise = noise - noise.mean()
-        sf.write(root / "noise" / f"n{k}.wav", (0.1 * noise / np.abs(noise).max()).astype(np.float32), SR)
-    (root / "rir").mkdir()
-    for k in range(4):
-        t = np.arange(int(0.3 * SR)) / SR
-        h = rng.standard_normal(len(t)) * np.exp(-t / (0.05 + 0.03 * k))
-        h[0] = 1.0
-        sf.write(root / "rir" / f"room{k}.wav", (h / np.abs(h).max()).astype(np.float32), SR)
-    return root
+    return make_mixture_folders(tmp_path_factory.mktemp("enh_data"))
 
 
 @pytest.fixture(scope="module")

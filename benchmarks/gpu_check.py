@@ -70,8 +70,8 @@ def check_scores(checkpoint: Path, examples: Path, work: Path, device: str) -> d
     files = example_files(examples, work)
     model, meta = load_model(checkpoint)
     cpu = scores(model, meta, files, 6)
-    on_device = model.to(device)
-    dev6, dev1 = scores(on_device, meta, files, 6), scores(on_device, meta, files, 1)
+    model.to(device)
+    dev6, dev1 = scores(model, meta, files, 6), scores(model, meta, files, 1)
     span = model.score_range.span
     return {"files": [f.name for f in files], "mos_cpu": cpu, f"mos_{device}": dev6,
             "cpu_vs_device_max_diff": max_diff(cpu, dev6, span),

@@ -18,19 +18,27 @@ import torch
 
 
 @contextmanager
+def _flags(*settings: tuple[object, str, bool]) -> Iterator[None]:
+    """Set ``(module, attribute, value)`` flags inside the block; restore them afterwards."""
+    saved = [(module, name, getattr(module, name)) for module, name, _ in settings]
+    for module, name, value in settings:
+        setattr(module, name, value)
+    try:
+        yield
+    finally:
+        for module, name, value in saved:
+            setattr(module, name, value)
+
+
+@contextmanager
 def full_float32(device: torch.device) -> Iterator[None]:
     """Inside the block, cuDNN convolutions and CUDA matrix products run in full float32 (no
     TF32) when ``device`` is a CUDA device; the previous settings are restored afterwards."""
     if device.type != "cuda":
         yield
         return
-    cudnn, matmul = torch.backends.cudnn, torch.backends.cuda.matmul
-    saved = (cudnn.allow_tf32, matmul.allow_tf32)
-    cudnn.allow_tf32 = matmul.allow_tf32 = False
-    try:
+    with _flags((torch.backends.cudnn, "allow_tf32", False), (torch.backends.cuda.matmul, "allow_tf32", False)):
         yield
-    finally:
-        cudnn.allow_tf32, matmul.allow_tf32 = saved
 
 
 @contextmanager
@@ -42,9 +50,5 @@ def differentiable_rnn(device: torch.device) -> Iterator[None]:
     if device.type != "cuda" or not torch.is_grad_enabled():
         yield
         return
-    saved = torch.backends.cudnn.enabled
-    torch.backends.cudnn.enabled = False
-    try:
+    with _flags((torch.backends.cudnn, "enabled", False)):
         yield
-    finally:
-        torch.backends.cudnn.enabled = saved

@@ -54,6 +54,8 @@ ALL_COLUMNS = LIST_COLUMNS + ["split", "chain_length", "speech", "start", "secon
 _IDENTITY_KEYS = ("version", "speech", "noise", "rir", "device_ir", "seed", "split_seed", "valid", "test",
                   "max_seconds", "min_seconds", "degradations", "source_variation", "weights", "source_gate")
 JOURNAL = ".journal.jsonl"
+#: the speaker splits of a build, in list order
+SPLITS = ("train", "valid", "test")
 #: third element of the seed of a job's source-variation generator (independent of its chain)
 _SOURCE_STREAM = 0x50
 #: third element of the seed of a job's source-gate generator
@@ -404,6 +406,7 @@ def build_corpus(
     source_variation: float = 0.0,
     weights: Mapping[str, float] | None = None,
     source_gate: float = 0.0,
+    splits: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Build (or resume, or extend) a corpus in ``out``; returns the build.json content.
 
@@ -413,6 +416,9 @@ def build_corpus(
     ``source_variation`` is the share of files whose clean source is varied first
     (:func:`simulate_one`), ``source_gate`` the share whose pauses are gated; ``weights``
     multiplies the draw weights of the degradations it names (:func:`quality.simulate.sample_chain`).
+    ``splits`` (default: all) simulates only the files of those speaker splits, e.g. ``["test"]``
+    to rebuild and label a corpus's test split alone: each file is the one the full build makes,
+    and a later build without ``splits`` in the same folder adds the rest.
     """
 
     t0 = time.time()
@@ -421,6 +427,11 @@ def build_corpus(
     for option, share in (("--source-variation", source_variation), ("--source-gate", source_gate)):
         if not 0.0 <= share <= 1.0:
             raise ValueError(f"{option} must be in [0, 1], got {share}")
+    if splits is not None:
+        splits = list(dict.fromkeys(splits))
+        unknown_splits = [name for name in splits if name not in SPLITS]
+        if not splits or unknown_splits:
+            raise ValueError(f"--splits must name some of {', '.join(SPLITS)}, got {', '.join(splits) or 'none'}")
     split_seed = seed if split_seed is None else split_seed
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -474,7 +485,7 @@ def build_corpus(
     _write_json(build_file, {**settings, "status": "running", "num": int(num)})
 
     digits = max(6, len(str(num - 1)))
-    todo = [job for job in _plan(table, num, seed) if job[0] not in done]
+    todo = [job for job in _plan(table, num, seed) if job[0] not in done and (splits is None or job[3] in splits)]
     if done:
         log.info("resuming: %d of %d files already done", len(done), num)
     state = {
@@ -527,7 +538,7 @@ def build_corpus(
     written = {}
     if len(df):
         write_list(listed, out / "all.csv", columns=ALL_COLUMNS)
-        for name in ("train", "valid", "test"):
+        for name in SPLITS:
             part = listed[listed["split"] == name]
             target = out / f"{name}.list"
             if len(part):
@@ -535,7 +546,8 @@ def build_corpus(
                 written[name] = len(part)
             else:
                 target.unlink(missing_ok=True)
-                log.warning("no %s files (too few speakers for the split?); %s not written", name, target.name)
+                if splits is None or name in splits:
+                    log.warning("no %s files (too few speakers for the split?); %s not written", name, target.name)
         train = listed[listed["split"] == "train"]
         if len(train):
             balanced = balance_list(train, "pesq", bin_width, per_bin=per_bin, repeat=repeat, seed=seed, low=1.0)
@@ -545,7 +557,7 @@ def build_corpus(
     info = {
         **settings, "status": "done", "num": int(num), "labelled": len(df), "failed": len(failures), "lists": written,
         "codecs": codecs, "codecs_missing": missing, "bin_width": bin_width, "per_bin": per_bin, "repeat": repeat,
-        "seconds": round(elapsed, 1), "workers": int(workers),
+        "seconds": round(elapsed, 1), "workers": int(workers), "splits": splits,
     }
     _write_json(build_file, info)
     info["summary"] = summarize(df, failures, codecs, missing, elapsed)
@@ -684,7 +696,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         repeat=args.repeat, max_seconds=args.max_seconds, min_seconds=args.min_seconds, exclude=exclude,
         progress=not args.quiet, split_seed=args.split_seed, source_variation=args.source_variation,
         source_gate=args.source_gate,
-        weights=weights,
+        weights=weights, splits=args.splits,
     )
     print(info["summary"])
     print(f"wrote {args.out}: " + ", ".join(f"{k}.list {v}" for k, v in info["lists"].items()))
@@ -764,6 +776,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude", help="degradations to leave out, comma separated (see 'degradations')")
     p.add_argument("--weight", action="append", metavar="NAME=FACTOR",
                    help="multiply a degradation's draw weight, e.g. --weight vocoder=8 (repeatable)")
+    p.add_argument("--splits", nargs="+", choices=SPLITS, metavar="SPLIT",
+                   help="simulate only these speaker splits (train valid test), e.g. --splits test to rebuild "
+                        "a corpus's test split with its labels; the files are those of the full build")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_build)
     p = sub.add_parser("label", help="label your own (degraded, reference) pairs with PESQ-wb/STOI/SI-SDR",

@@ -182,6 +182,24 @@ def test_resume_and_extend(built, tree, tmp_path):
         corpus.build_corpus(tree / "speech", part, 24, noise=tree / "noise", rir=tree / "rir", seed=4, progress=False)
 
 
+def test_splits_builds_one_split_with_the_full_builds_files_and_labels(built, tree, tmp_path):
+    out, _ = built
+    only = tmp_path / "only_test"
+    info = build(tree, only, 24, splits=["test"])
+    assert info["splits"] == ["test"] and set(info["lists"]) == {"test"}
+    assert not (only / "train.list").exists() and not (only / "valid.list").exists()
+    assert (only / "test.list").read_bytes() == (out / "test.list").read_bytes()
+    full = pd.read_csv(out / "all.csv")
+    for rel in full.loc[full["split"] == "test", "path"]:
+        assert (only / rel).read_bytes() == (out / rel).read_bytes()
+    assert sorted(p.name for p in (only / "audio").iterdir()) == sorted(
+        Path(p).name for p in full.loc[full["split"] == "test", "path"])
+    build(tree, only, 24)  # the rest, later: the same corpus as one full build
+    assert (only / "all.csv").read_bytes() == (out / "all.csv").read_bytes()
+    with pytest.raises(ValueError, match="--splits must name"):
+        build(tree, tmp_path / "bad", 4, splits=["holdout"])
+
+
 def test_cli_lists(capsys):
     assert corpus.main(["degradations"]) == 0
     text = capsys.readouterr().out

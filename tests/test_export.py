@@ -241,6 +241,36 @@ def test_ensemble_cli_builds_a_model_every_tool_takes(tmp_path, capsys):
     assert "none.pt" in capsys.readouterr().err
 
 
+def test_average_weights_makes_one_network_of_the_mean_weights(tmp_path, capsys):
+    from quality.checkpoint import load_model
+    from quality.ensemble import main as ensemble_main
+
+    torch.manual_seed(0)
+    a = save_model(tmp_path / "a.pt", small_model("hasanet"), {"target": "pesq"})
+    torch.manual_seed(1)
+    b_model = build_model("hasanet", **{**SMALL["hasanet"], "dropout": 0.0})  # dropout has no weights
+    b = save_model(tmp_path / "b.pt", b_model, {"target": "pesq"})
+    out = tmp_path / "soup.pt"
+    assert ensemble_main(["--members", str(a), str(b), "--weights", "3", "1", "--average-weights",
+                          "--output", str(out)]) == 0
+    assert "weights averaged over 2 models" in capsys.readouterr().out
+    soup, meta = load_model(out)
+    assert meta["target"] == "pesq" and [m["weight"] for m in meta["averaged_from"]] == [0.75, 0.25]
+    state_a, state_b = load_model(a)[0].state_dict(), b_model.state_dict()
+    for key, value in soup.state_dict().items():
+        assert torch.allclose(value, 0.75 * state_a[key] + 0.25 * state_b[key], atol=1e-7), key
+    assert load_predictor(out).predict(add_noise(speech_like(np.random.default_rng(2), 1.5), 5.0,
+                                                 np.random.default_rng(3)), 16000).mos > 0
+    # another architecture, or another target, is refused and nothing is written
+    wider = save_model(tmp_path / "w.pt", build_model("hasanet", **{**SMALL["hasanet"], "lstm_hidden": 8}),
+                       {"target": "pesq"})
+    assert ensemble_main(["--members", str(a), str(wider), "--average-weights", "--output", str(tmp_path / "x.pt")]) == 1
+    assert "config differs in lstm_hidden" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()
+    other = save_model(tmp_path / "o.pt", small_model("hasanet"), {"target": "stoi"})
+    assert ensemble_main(["--members", str(a), str(other), "--average-weights", "--output", str(tmp_path / "x.pt")]) == 1
+    assert "trained on 'stoi'" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()
+
+
 def test_degradation_probabilities_in_every_backend_ensemble_and_cli(audio_files, tmp_path, capsys):
     from quality.ensemble import main as ensemble_main
 

@@ -12,6 +12,6 @@ for N in SOUP K4; do
 done
 PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
 # the shipped model's N_real predictions: session 13 scored it there as EF (runs/v11/ev_EF_nreal)
-$PC --list $NS --predictions shipped=runs/v14/ev_shipped_nsim2 SOUP=runs/v14/ev_SOUP_nsim2 K4=runs/v14/ev_K4_nsim2 > runs/v14/paired_nsim2.txt
-$PC --list corpus/noizeus_real/all.list --predictions shipped=runs/v11/ev_EF_nreal SOUP=runs/v14/ev_SOUP_nreal K4=runs/v14/ev_K4_nreal > runs/v14/paired_nreal.txt
-cat runs/v14/paired_nsim2.txt runs/v14/paired_nreal.txt
+$PC --list $NS --predictions shipped=runs/v14/ev_shipped_nsim2 SOUP=runs/v14/ev_SOUP_nsim2 K4=runs/v14/ev_K4_nsim2 > runs/v14/paired_rule4_nsim2.txt
+$PC --list corpus/noizeus_real/all.list --predictions shipped=runs/v11/ev_EF_nreal SOUP=runs/v14/ev_SOUP_nreal K4=runs/v14/ev_K4_nreal > runs/v14/paired_rule4_nreal.txt
+cat runs/v14/paired_rule4_nsim2.txt runs/v14/paired_rule4_nreal.txt

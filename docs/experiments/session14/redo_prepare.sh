@@ -14,18 +14,8 @@ for c in v3src v3voc v3gate v3tc; do
         lists/test_voc.list lists/test_gate.list lists/test_tc.list --build lists/corpus_${c}_build.json --out corpus/$c
 done
 date
-# NOIZEUS clean sentences as speech (docs/experiments/session13/build_nsim.sh's first step)
-$P - <<'PY'
-from pathlib import Path
-import soundfile as sf
-from quality.audio import load_audio
-src = Path("../shared/data/noizeus/clean")
-for f in sorted(src.glob("sp*.flac")):
-    n = int(f.stem[2:])
-    out = Path(f"runs/v11/noizeus_speech/nz{(n - 1) // 5 + 1}/{f.stem}.flac")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(out, load_audio(f), 16000)
-PY
+# NOIZEUS clean sentences as speech (also build_nsim.sh's first step)
+$P docs/experiments/session13/noizeus_speech.py ../shared/data/noizeus/clean runs/v11/noizeus_speech
 bash runs/v14/prepare_more.sh
 date
 $P docs/experiments/session13/make_nreal.py ../shared/data/noizeus runs/v11/noizeus_pairs.csv

@@ -22,6 +22,7 @@ from .evaluate import head_metrics, predict_table
 from .lists import read_list
 from .metrics import format_metrics, score_metrics
 from .models import build_model
+from .models.ensemble import member_shares
 from .onnx_backend import file_sha256
 
 
@@ -61,10 +62,7 @@ def average_weights(paths: list[str | Path], weights: list[float] | None = None)
     dropout, which has no weights). ValueError or CheckpointError naming the file that does not fit."""
     if len(paths) < 2:
         raise ValueError("give at least two --members")
-    weights = [1.0] * len(paths) if weights is None else [float(w) for w in weights]
-    if len(weights) != len(paths) or any(not w > 0 for w in weights):
-        raise ValueError(f"weights must be {len(paths)} positive numbers, got {weights!r}")
-    shares = [w / sum(weights) for w in weights]
+    shares = member_shares(weights, len(paths))
     loaded = [read_weights(path, FORMAT) for path in paths]
     first_config, first_state, first_meta = loaded[0]
     if first_config.get("name") == "ensemble":

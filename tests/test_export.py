@@ -269,6 +269,11 @@ def test_average_weights_makes_one_network_of_the_mean_weights(tmp_path, capsys)
     other = save_model(tmp_path / "o.pt", small_model("hasanet"), {"target": "stoi"})
     assert ensemble_main(["--members", str(a), str(other), "--average-weights", "--output", str(tmp_path / "x.pt")]) == 1
     assert "trained on 'stoi'" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()
+    # weights must be one positive number per member, for either way of combining
+    for mode in (["--average-weights"], []):
+        assert ensemble_main(["--members", str(a), str(b), "--weights", "1", "0", *mode,
+                              "--output", str(tmp_path / "x.pt")]) == 1
+        assert "weights must be 2 positive numbers" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()
 
 
 def test_degradation_probabilities_in_every_backend_ensemble_and_cli(audio_files, tmp_path, capsys):

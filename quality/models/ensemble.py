@@ -20,6 +20,15 @@ from .base import QualityModel, QualityOutput
 from .layers import zero_padded
 
 
+def member_shares(weights: list[float] | None, count: int) -> list[float]:
+    """``count`` members' shares of a weighted mean, summing to 1 (``weights`` None: equal);
+    ValueError unless ``weights`` are ``count`` positive numbers."""
+    weights = [1.0] * count if weights is None else [float(w) for w in weights]
+    if len(weights) != count or any(not w > 0 for w in weights):
+        raise ValueError(f"weights must be {count} positive numbers, got {weights!r}")
+    return [w / sum(weights) for w in weights]
+
+
 @register_model("ensemble")
 class Ensemble(QualityModel):
     """The mean of ``members`` (model configs with ``name``), weighted by ``weights`` (default equal);
@@ -57,9 +66,7 @@ class Ensemble(QualityModel):
                 raise ValueError(f"ensemble member {i} has another score range or other heads than member 0")
         if features is not None and dict(features) != first.frontend.settings():
             raise ValueError("the ensemble's features differ from its members'")
-        weights = [1.0] * len(built) if weights is None else [float(w) for w in weights]
-        if len(weights) != len(built) or any(not w > 0 for w in weights):
-            raise ValueError(f"weights must be {len(built)} positive numbers, got {weights!r}")
+        shares = member_shares(weights, len(built))
         super().__init__(score_range=(first.score_range.low, first.score_range.high), normalized_output=True,
                          output_margin=max(m.output_margin for m in built),
                          features=first.frontend.settings(),
@@ -67,8 +74,7 @@ class Ensemble(QualityModel):
                          calibration=calibration,
                          conditions=first.conditions if all(m.conditions == first.conditions for m in built) else None)
         self.members = nn.ModuleList(built)
-        total = sum(weights)
-        self.weights = [w / total for w in weights]
+        self.weights = shares
 
     def resolved_settings(self) -> dict[str, Any]:
         return {**super().resolved_settings(), "members": [dict(m.config) for m in self.members]}

@@ -207,6 +207,11 @@ def _to_pcm16(x: np.ndarray) -> np.ndarray:
     return np.clip(np.round(x.astype(np.float64) * 32767.0), -32768, 32767).astype(np.int16)
 
 
+#: the keys of a file's record in ``chains.jsonl``
+CHAIN_KEYS = ("index", "path", "speech", "speaker", "split", "start", "length", "condition", "chain", "seed",
+              "source_variation")
+
+
 def simulate_one(
     index: int,
     speech_path: str,
@@ -227,6 +232,26 @@ def simulate_one(
     own generator so the chains do not change); the varied crop is then the reference the labels
     are computed against.
     """
+    clean, chain, record = draw_job(index, speech_path, speaker, split, resources, seed, max_seconds, names,
+                                    source_variation, weights, source_gate)
+    return clean, sim.apply_chain(clean, chain, resources, record["seed"]), record
+
+
+def draw_job(
+    index: int,
+    speech_path: str,
+    speaker: str,
+    split: str | None,
+    resources: sim.Resources,
+    seed: int,
+    max_seconds: float,
+    names: Sequence[str] | None = None,
+    source_variation: float = 0.0,
+    weights: Mapping[str, float] | None = None,
+    source_gate: float = 0.0,
+) -> tuple[np.ndarray, list, dict[str, Any]]:
+    """What :func:`simulate_one` draws for job ``index`` before degrading anything: the clean
+    reference, the chain and the chain record."""
     rng = np.random.default_rng([int(seed), int(index)])
     clean = load_audio(resources.path("speech", speech_path))
     limit = int(max_seconds * SAMPLE_RATE) if max_seconds else len(clean)
@@ -246,7 +271,6 @@ def simulate_one(
         clean = sim.vary_source(clean, **variation)
     chain = sim.sample_chain(rng, resources, speaker=speaker, split=split, names=names, weights=weights)
     chain_seed = int(rng.integers(0, 2**31 - 1))
-    degraded = sim.apply_chain(clean, chain, resources, chain_seed)
     record = {
         "index": int(index),
         "speech": speech_path,
@@ -259,7 +283,7 @@ def simulate_one(
         "seed": chain_seed,
         "source_variation": variation,
     }
-    return clean, degraded, record
+    return clean, chain, record
 
 
 def _job(index: int, speech_path: str, speaker: str, split: str | None) -> dict[str, Any]:
@@ -268,6 +292,11 @@ def _job(index: int, speech_path: str, speaker: str, split: str | None) -> dict[
     rel = f"audio/{index:0{state['digits']}d}.flac"
     stage = "simulate"
     record: dict[str, Any] = {"index": index, "speech": speech_path, "speaker": speaker, "split": split}
+    if state.get("draw_only"):  # the record alone (restore, for files already on disk)
+        _, _, record = draw_job(index, speech_path, speaker, split, state["resources"], state["seed"],
+                                state["max_seconds"], state["names"], state["source_variation"], state["weights"],
+                                state["source_gate"])
+        return {**record, "ok": True, "path": rel}
     try:
         clean, degraded, record = simulate_one(index, speech_path, speaker, split, state["resources"],
                                                state["seed"], state["max_seconds"], state["names"],
@@ -323,6 +352,14 @@ def _plan(table: pd.DataFrame, num: int, seed: int) -> list[tuple[int, str, str,
     return jobs
 
 
+def _read_chains(path: Path) -> dict[int, dict]:
+    """``chains.jsonl`` by file index (empty when there is none)."""
+    if not path.is_file():
+        return {}
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {int(r["index"]): r for r in rows}
+
+
 def _read_journal(path: Path) -> dict[int, dict]:
     done: dict[int, dict] = {}
     if not path.is_file():
@@ -334,6 +371,12 @@ def _read_journal(path: Path) -> dict[int, dict]:
         except (ValueError, KeyError, TypeError):
             continue  # a line cut short by an interruption
     return done
+
+
+def _write_chains(path: Path, records: Iterable[Mapping[str, Any]]) -> None:
+    """``chains.jsonl``: one line of :data:`CHAIN_KEYS` per record, in the given order."""
+    text = "".join(json.dumps({k: r.get(k) for k in CHAIN_KEYS}, sort_keys=True) + "\n" for r in records)
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 def _write_json(path: Path, obj: Any) -> None:
@@ -531,10 +574,7 @@ def build_corpus(
     _write_csv(out / "failures.csv", failures)
     # write_list stores paths under the list's folder relative to it: hand it absolute paths
     listed = df.assign(path=[str((out / p).resolve()) for p in df["path"]])
-    chains_text = "".join(
-        json.dumps({k: r.get(k) for k in ("index", "path", "speech", "speaker", "split", "start", "length", "condition",
-                                          "chain", "seed", "source_variation")}, sort_keys=True) + "\n" for r in ok)
-    atomic_write(out / "chains.jsonl", lambda tmp: Path(tmp).write_text(chains_text, encoding="utf-8"))
+    _write_chains(out / "chains.jsonl", ok)
     written = {}
     if len(df):
         write_list(listed, out / "all.csv", columns=ALL_COLUMNS)
@@ -565,26 +605,29 @@ def build_corpus(
 
 
 def regenerate(out: str | os.PathLike, index: int) -> tuple[np.ndarray, np.ndarray]:
-    """Re-simulate file ``index`` of a built corpus from build.json + chains.jsonl: ``(clean, degraded)``.
+    """Re-simulate file ``index`` of a built (or restored) corpus from build.json + chains.jsonl:
+    ``(clean, degraded)``.
 
     ``degraded`` equals the stored audio up to 16-bit quantisation.
     """
     out = Path(out)
     settings = json.loads((out / "build.json").read_text())
-    rec = None
-    for line in (out / "chains.jsonl").read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
-        if int(r["index"]) == int(index):
-            rec = r
-            break
+    rec = _read_chains(out / "chains.jsonl").get(int(index))
     if rec is None:
         raise KeyError(f"{out}: no file with index {index} in chains.jsonl")
     resources = sim.Resources(noise=settings["noise"], rir=settings["rir"], device_ir=settings["device_ir"],
                               speech=settings["speech"])
+    clean = clean_reference(resources, rec)
+    return clean, sim.apply_chain(clean, sim.chain_from_json(rec["chain"]), resources, rec["seed"])
+
+
+def clean_reference(resources: sim.Resources, rec: Mapping[str, Any]) -> np.ndarray:
+    """The clean reference of one built file from its ``chains.jsonl`` record: the source crop,
+    varied (and pause-gated) as it was for the build; what its labels were computed against."""
     clean = load_audio(resources.path("speech", rec["speech"]))[rec["start"] : rec["start"] + rec["length"]]
     if rec.get("source_variation"):
         clean = sim.vary_source(clean, **rec["source_variation"])
-    return clean, sim.apply_chain(clean, sim.chain_from_json(rec["chain"]), resources, rec["seed"])
+    return clean
 
 
 def restore_corpus(
@@ -607,7 +650,11 @@ def restore_corpus(
     build's seed exactly as :func:`build_corpus` made it; files already there are kept. ``check``
     of them, evenly spread, are also labelled again and compared with the lists' PESQ, so a
     different environment (codec library, source folder) shows up as a label difference. Folders
-    default to those recorded in ``build``. Returns counts, failures and the check's differences.
+    default to those recorded in ``build``. It also writes ``out/chains.jsonl`` (the records of
+    every listed file, drawn again for files already there; merged with the records of earlier
+    restores into ``out``) and, when absent, ``out/build.json``, so a restored corpus can be
+    regenerated and its clean references found like a built one's. Returns counts, failures and
+    the check's differences.
     """
     from .lists import read_list
 
@@ -651,18 +698,41 @@ def restore_corpus(
     failures: list[dict] = []
     differences: list[float] = []
 
+    records = {i: r for i, r in _read_chains(out / "chains.jsonl").items() if i in labels}
+
     def record(rec: dict) -> None:
         if not rec.get("ok"):
             failures.append(rec)
             bar.write(f"failed {rec['path']} at {rec['stage']}: {rec['error']}", file=sys.stderr)
-        elif "pesq" in rec and math.isfinite(labels[rec["index"]]):
-            differences.append(abs(rec["pesq"] - labels[rec["index"]]))
+        else:
+            records[rec["index"]] = rec
+            if "pesq" in rec and math.isfinite(labels[rec["index"]]):
+                differences.append(abs(rec["pesq"] - labels[rec["index"]]))
         bar.update(1)
 
     try:
         _run_jobs(todo, state, workers, record)
     finally:
         bar.close()
+    # The chain records of files that were already there (drawn, not degraded again), so that
+    # chains.jsonl describes every listed file (quality.corpus.regenerate, clean references).
+    undrawn = [job for job in jobs if job[0] not in records and (out / f"audio/{job[0]:0{digits}d}.flac").is_file()]
+    bar = tqdm(total=len(undrawn), file=sys.stderr, disable=not progress or not undrawn, desc="chain records",
+               unit="file", dynamic_ncols=True)
+
+    def drawn(rec: dict) -> None:
+        records[rec["index"]] = rec
+        bar.update(1)
+
+    try:
+        _run_jobs(undrawn, {**state, "draw_only": True}, workers, drawn)
+    finally:
+        bar.close()
+    if records:
+        every = {**_read_chains(out / "chains.jsonl"), **records}
+        _write_chains(out / "chains.jsonl", [every[i] for i in sorted(every)])
+        if not (out / "build.json").is_file():
+            _write_json(out / "build.json", {**settings, **folders})
     return {"files": len(labels), "simulated": len(todo), "failed": len(failures),
             "failures": [f"{r['path']}: {r['error']}" for r in failures],
             "checked": len(differences), "max_pesq_difference": max(differences, default=0.0),

@@ -32,15 +32,21 @@ class ListDataset(Dataset):
     perturbation, which makes new voices from the training speakers. The item keeps its target:
     this assumes quality labels survive a small speed change (as UTMOS22's training did).
     ``conditions``: degradation types whose presence in the ``condition`` column becomes a
-    multi-hot target (:func:`quality.lists.degradation_targets`). Items are dicts with ``wav``
-    (1-D float tensor), ``target`` (float), ``heads`` (float tensor, one value per head),
-    ``conditions`` (float tensor, one value per degradation type) and ``index`` (row position).
+    multi-hot target (:func:`quality.lists.degradation_targets`). ``difference``: the column
+    naming each file's ``(frames, bands)`` reference-difference array
+    (:mod:`quality.reference_difference`), framed with hop ``frame_hop``; crops then start on a
+    frame boundary and carry the matching rows. Items are dicts with ``wav`` (1-D float tensor),
+    ``target`` (float), ``heads`` (float tensor, one value per head), ``conditions`` (float tensor,
+    one value per degradation type), ``index`` (row position) and, with ``difference``,
+    ``difference`` (float tensor ``(frames, bands)``).
     """
 
     def __init__(self, table: pd.DataFrame, target: str, crop_seconds: float | None = None,
                  heads: list[str] | tuple[str, ...] = (), speed_factors: list[float] | tuple[float, ...] = (),
-                 conditions: list[str] | tuple[str, ...] = ()) -> None:
-        missing = [c for c in (target, *heads, *(["condition"] if conditions else [])) if c not in table.columns]
+                 conditions: list[str] | tuple[str, ...] = (), difference: str | None = None,
+                 frame_hop: int = 256) -> None:
+        wanted = (target, *heads, *(["condition"] if conditions else []), *([difference] if difference else []))
+        missing = [c for c in wanted if c not in table.columns]
         if missing:
             raise ValueError(f"list has no column(s) {missing}; columns: {list(table.columns)}")
         bad = [c for c in heads if not np.all(np.isfinite(pd.to_numeric(table[c], errors="coerce")))]
@@ -58,6 +64,10 @@ class ListDataset(Dataset):
         self.speed_factors = check_speed_factors(speed_factors)
         self.conditions = (degradation_targets(table["condition"].astype(str).tolist(), list(conditions)) if conditions
                            else np.zeros((len(table), 0), np.float32))
+        self.differences = table[difference].astype(str).tolist() if difference else None
+        if self.differences is not None and self.speed_factors:
+            raise ValueError("reference-difference targets cannot follow speed perturbation (frames would move)")
+        self.frame_hop = int(frame_hop)
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -69,21 +79,43 @@ class ListDataset(Dataset):
             # Read as if recorded at factor x the rate, then brought back to SAMPLE_RATE.
             audio = resample(audio, int(round(SAMPLE_RATE * factor)), SAMPLE_RATE)
         wav = torch.from_numpy(np.ascontiguousarray(audio))
+        start = 0
         if self.crop is not None and wav.numel() > self.crop:
-            start = int(torch.randint(0, wav.numel() - self.crop + 1, (1,)))
+            if self.differences is None:
+                start = int(torch.randint(0, wav.numel() - self.crop + 1, (1,)))
+            else:  # on a frame boundary, so the crop's frames are rows of the file's array
+                start = self.frame_hop * int(torch.randint(0, (wav.numel() - self.crop) // self.frame_hop + 1, (1,)))
             wav = wav[start : start + self.crop]
-        return {"wav": wav, "target": float(self.targets[index]), "heads": torch.tensor(self.heads[index]),
+        item = {"wav": wav, "target": float(self.targets[index]), "heads": torch.tensor(self.heads[index]),
                 "conditions": torch.from_numpy(self.conditions[index]), "index": index}
+        if self.differences is not None:
+            item["difference"] = self.difference_rows(index, len(audio), start, wav.numel())
+        return item
+
+    def difference_rows(self, index: int, file_samples: int, start: int, samples: int) -> torch.Tensor:
+        """The rows of file ``index``'s difference array for ``samples`` samples from ``start``."""
+        path = self.differences[index]
+        try:
+            array = np.load(path)
+        except (OSError, ValueError) as err:
+            raise ValueError(f"{path}: cannot read the reference-difference array ({err})") from None
+        frames = file_samples // self.frame_hop + 1
+        if array.ndim != 2 or array.shape[0] != frames:
+            raise ValueError(f"{path}: {array.shape} reference-difference rows for {self.paths[index]}, which has "
+                             f"{frames} frames of {self.frame_hop} samples (built for another front end?)")
+        first = start // self.frame_hop
+        return torch.from_numpy(array[first : first + samples // self.frame_hop + 1].astype(np.float32))
 
 
 def collate_batch(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
     """Zero-pad waveforms to the longest; returns ``wav (B, N)``, ``lengths``, ``target``, ``heads (B, H)``,
-    ``conditions (B, C)``, ``index``."""
+    ``conditions (B, C)``, ``index`` and, when the items have them, ``difference (B, T, D)`` (NaN on
+    padded frames)."""
     lengths = torch.tensor([item["wav"].numel() for item in items], dtype=torch.long)
     wav = torch.zeros(len(items), int(lengths.max()))
     for row, item in enumerate(items):
         wav[row, : item["wav"].numel()] = item["wav"]
-    return {
+    batch = {
         "wav": wav,
         "lengths": lengths,
         "target": torch.tensor([item["target"] for item in items], dtype=torch.float32),
@@ -91,3 +123,9 @@ def collate_batch(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         "conditions": torch.stack([item["conditions"] for item in items]),
         "index": torch.tensor([item["index"] for item in items], dtype=torch.long),
     }
+    if "difference" in items[0]:
+        rows = [item["difference"] for item in items]
+        batch["difference"] = torch.full((len(rows), max(r.shape[0] for r in rows), rows[0].shape[1]), float("nan"))
+        for i, r in enumerate(rows):
+            batch["difference"][i, : r.shape[0]] = r
+    return batch

@@ -135,6 +135,15 @@ class STFTFrontend(nn.Module):
         half_bins = spec.shape[1] // 2
         return spec[:, :half_bins], spec[:, half_bins:]
 
+    def band_power(self, wav: Tensor) -> Tensor:
+        """Power per band and frame ``(B, bands, T)`` (mel bands, or linear bins with ``mel_bands: 0``)."""
+        with full_float32(wav.device):  # TF32 rounding swamps near-empty bands before the log
+            real, imag = self.spectrum(wav)
+            power = real.pow(2) + imag.pow(2)
+            if self.mel_bands:
+                power = torch.matmul(power.transpose(1, 2), self.mel).transpose(1, 2)
+        return power
+
     def forward(self, wav: Tensor, lengths: Tensor | None = None) -> tuple[Tensor, Tensor]:
         if wav.dim() != 2:
             raise ValueError(f"expected a waveform batch (B, N), got shape {tuple(wav.shape)}")
@@ -144,11 +153,7 @@ class STFTFrontend(nn.Module):
         lengths = lengths.to(device=wav.device, dtype=torch.long)
         # Zero whatever lies past each length so padding content never leaks into valid frames.
         wav = wav * lengths_to_mask(lengths, n).to(wav.dtype)
-        with full_float32(wav.device):  # TF32 rounding swamps near-empty bands before the log
-            real, imag = self.spectrum(wav)
-            power = real.pow(2) + imag.pow(2)
-            if self.mel_bands:
-                power = torch.matmul(power.transpose(1, 2), self.mel).transpose(1, 2)
+        power = self.band_power(wav)
         if self.kind == "logpow":
             feats = torch.log(power + self.eps)
         elif self.kind == "mag":

@@ -24,6 +24,10 @@ Registry (:data:`LOSSES`):
 - ``condition_bce``: for models with a degradation classifier (``conditions: [noise, reverb, ...]``),
   binary cross-entropy of its logits against the multi-hot degradation types of each file
   (from the list's ``condition`` column), mean over files and types.
+- ``difference_mse``: for models with ``difference_bands``, the squared error of the estimated
+  per-frame, per-band level difference to the clean reference (dB / 10) against the list's
+  ``difference`` targets (:mod:`quality.reference_difference`), mean over valid frames and bands
+  that have a target. Batches without targets (a validation list without the column) add 0.
 
 Frame terms average over the utterances that have at least one valid frame.
 
@@ -38,7 +42,7 @@ from typing import Any, ClassVar, Mapping
 import torch
 from torch import Tensor, nn
 
-from .models.base import CONDITIONS_KEY, QualityOutput
+from .models.base import CONDITIONS_KEY, DIFFERENCE_KEY, QualityOutput
 from .scores import ScoreBins, ScoreRange
 
 __all__ = [
@@ -293,11 +297,39 @@ class ConditionBCELoss(LossTerm):
         return nn.functional.binary_cross_entropy_with_logits(output.condition_logits, y)
 
 
+class DifferenceMSELoss(LossTerm):
+    """Dense auxiliary term: MSE of ``difference_frames`` against per-frame reference-difference targets."""
+
+    name = "difference_mse"
+    uses_heads = True
+
+    def __init__(self, score_range: ScoreRange, bins: ScoreBins | None = None,
+                 head_ranges: Mapping[str, ScoreRange] | None = None) -> None:
+        super().__init__(score_range, bins)
+
+    def forward(self, output: QualityOutput, target: Tensor, head_targets: Mapping[str, Tensor] | None = None
+                ) -> Tensor:
+        y = (head_targets or {}).get(DIFFERENCE_KEY)
+        if y is None:
+            return output.utterance_score.new_zeros(())
+        pred = output.difference_frames
+        if pred is None:
+            raise ValueError(f"loss {self.name!r} needs a model with difference_bands")
+        frames = min(pred.shape[1], y.shape[1])
+        if y.shape[0] != pred.shape[0] or y.shape[2] != pred.shape[2]:
+            raise ValueError(f"loss {self.name!r}: targets of shape {tuple(y.shape)} for estimates of shape "
+                             f"{tuple(pred.shape)} (batch and band counts must agree)")
+        pred, y = pred[:, :frames], y[:, :frames].to(pred.dtype)
+        valid = output.frame_mask[:, :frames].unsqueeze(-1) & torch.isfinite(y)
+        err = torch.where(valid, pred - torch.nan_to_num(y), torch.zeros_like(pred)) ** 2
+        return err.sum() / valid.sum().clamp(min=1).to(err.dtype)
+
+
 #: Loss name -> class.
 LOSSES: dict[str, type[LossTerm]] = {
     cls.name: cls
     for cls in (MSELoss, FrameMSELoss, FrameMSENormLoss, QualityNetFrameLoss, CELoss, EMDLoss, FrameEMDLoss,
-                HeadsMSELoss, ConditionBCELoss)
+                HeadsMSELoss, ConditionBCELoss, DifferenceMSELoss)
 }
 
 

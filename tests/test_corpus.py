@@ -319,6 +319,34 @@ def test_restore_rebuilds_the_audio_of_the_lists(built, tmp_path):
     assert again["simulated"] == 1 and again["failed"] == 0
 
 
+def test_restore_writes_the_chain_records_of_every_listed_file(built, tmp_path):
+    """A restored corpus gets the build's chains.jsonl records of its listed files — drawn again for
+    files already on disk — and a build.json, so regenerate works on it."""
+    import shutil
+
+    out, _ = built
+    fresh = tmp_path / "fresh"
+    (fresh / "audio").mkdir(parents=True)
+    for name in ("test.list", "valid.list"):
+        shutil.copy(out / name, fresh / name)
+    kept = [Path(p).name for p in read_list(out / "test.list")["path"]]
+    for name in kept:  # the test files are already there: only their records are drawn
+        shutil.copy(out / "audio" / name, fresh / "audio" / name)
+    info = corpus.restore_corpus(out / "build.json", fresh, [fresh / "valid.list"], workers=1, check=0,
+                                 progress=False)
+    assert info["failed"] == 0
+    corpus.restore_corpus(out / "build.json", fresh, [fresh / "test.list"], workers=2, check=0, progress=False)
+    assert (fresh / "build.json").is_file()
+    original = {json.loads(line)["index"]: json.loads(line) for line in (out / "chains.jsonl").read_text().splitlines()}
+    restored = [json.loads(line) for line in (fresh / "chains.jsonl").read_text().splitlines()]
+    listed = {int(Path(p).stem) for name in ("test.list", "valid.list") for p in read_list(fresh / name)["path"]}
+    assert [r["index"] for r in restored] == sorted(listed)  # both restores' files, merged, in order
+    for rec in restored:
+        assert rec == {k: original[rec["index"]][k] for k in corpus.CHAIN_KEYS}
+    index = int(Path(kept[0]).stem)
+    np.testing.assert_allclose(corpus.regenerate(fresh, index)[1], corpus.regenerate(out, index)[1])
+
+
 def test_restore_cli_errors(built, tmp_path, capsys):
     out, _ = built
     elsewhere = tmp_path / "other.list"

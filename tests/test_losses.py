@@ -223,7 +223,7 @@ def test_build_loss_string_and_dict():
 
 
 def test_build_loss_errors():
-    with pytest.raises(ValueError, match=r"unknown loss 'l1'.*available: ce, condition_bce, emd, frame_emd"):
+    with pytest.raises(ValueError, match=r"unknown loss 'l1'.*available: ce, condition_bce, difference_mse, emd, frame_emd"):
         build_loss("mse+l1", MOS)
     with pytest.raises(ValueError, match="'ce' needs score bins"):
         build_loss({"ce": 1.0}, MOS)

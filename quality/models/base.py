@@ -17,6 +17,8 @@ PredictionMode = Literal["avg", "cls", "avg+cls"]
 PREDICTION_MODES = ("avg", "cls", "avg+cls")
 #: key of the degradation-classifier targets among a batch's head targets
 CONDITIONS_KEY = "conditions"
+#: key of the per-frame reference-difference targets among a batch's head targets
+DIFFERENCE_KEY = "difference"
 
 
 @dataclass
@@ -32,6 +34,9 @@ class QualityOutput:
     head_frames: extra heads' frame scores ``(B, T)`` by target name.
     condition_logits: ``(B, C)`` logits of the auxiliary degradation classifier (one per entry of
     the model's ``conditions``), else None.
+    difference_frames: ``(B, T, D)`` the auxiliary estimate of each frame's band levels minus its
+    clean reference's (dB / 10; :mod:`quality.reference_difference`) for models with
+    ``difference_bands: D``, else None (0 on padded frames).
     """
 
     frame_scores: Tensor
@@ -42,6 +47,7 @@ class QualityOutput:
     heads: dict[str, Tensor] = field(default_factory=dict)
     head_frames: dict[str, Tensor] = field(default_factory=dict)
     condition_logits: Tensor | None = None
+    difference_frames: Tensor | None = None
 
 
 def check_calibration(calibration: Any) -> tuple[float, float] | None:
@@ -83,7 +89,11 @@ class QualityModel(nn.Module, ABC):
     - ``calibration``: ``[scale, offset]`` applied to the main score (utterance and frames) in eval
       mode, then clamped to ``score_range``: a straight line fitted after training on held-out
       predictions (``python -m quality.calibrate``) that removes the model's systematic offset
-      without touching its ranking. Training never sees it.
+      without touching its ranking. Training never sees it;
+    - ``difference_bands``: ``D > 0`` adds an auxiliary linear frame head estimating, per frame and
+      band, the level difference to the clean reference (``D`` = the bands of the targets,
+      :mod:`quality.reference_difference`), trained with the ``difference_mse`` loss: dense
+      supervision of *where* a file is degraded. Like the classifier it never changes the scores.
 
     Subclasses call :meth:`init_heads` with their frame-embedding size and pass
     ``**self.head_outputs(h, mask)`` to :class:`QualityOutput`.
@@ -102,8 +112,12 @@ class QualityModel(nn.Module, ABC):
         heads: dict[str, tuple[float, float]] | None = None,
         conditions: list[str] | tuple[str, ...] | None = None,
         calibration: tuple[float, float] | list[float] | None = None,
+        difference_bands: int = 0,
     ) -> None:
         super().__init__()
+        if isinstance(difference_bands, bool) or not isinstance(difference_bands, int) or difference_bands < 0:
+            raise ValueError(f"difference_bands must be 0 (no head) or a positive band count, got {difference_bands!r}")
+        self.difference_bands = int(difference_bands)
         if not 0.0 <= float(output_margin) <= 1.0:
             raise ValueError(f"output_margin must lie in [0, 1], got {output_margin!r}")
         if output_margin and not normalized_output:
@@ -125,6 +139,7 @@ class QualityModel(nn.Module, ABC):
             raise ValueError(f"conditions must be distinct non-empty names, got {conditions!r}")
         self.extra_heads = nn.ModuleDict()
         self.condition_head: nn.Module | None = None
+        self.difference_head: nn.Module | None = None
         self.config: dict[str, Any] = {}
         self.calibration = check_calibration(calibration)
 
@@ -147,10 +162,11 @@ class QualityModel(nn.Module, ABC):
         # Keys are prefixed: a bare name such as "half" or "eval" would clash with nn.Module attributes.
         self.extra_heads = nn.ModuleDict({f"head_{name}": nn.Linear(size, 1) for name in self.head_ranges})
         self.condition_head = nn.Linear(size, len(self.conditions)) if self.conditions else None
+        self.difference_head = nn.Linear(size, self.difference_bands) if self.difference_bands else None
 
     def head_outputs(self, h: Tensor, mask: Tensor) -> dict[str, Any]:
-        """Extra heads on frame embeddings ``h`` ``(B, T, size)``: ``heads``, ``head_frames`` and
-        ``condition_logits``."""
+        """Extra heads on frame embeddings ``h`` ``(B, T, size)``: ``heads``, ``head_frames``,
+        ``condition_logits`` and ``difference_frames``."""
         heads, frames = {}, {}
         for name in self.head_ranges:
             raw = self.extra_heads[f"head_{name}"](h).squeeze(-1)
@@ -158,7 +174,8 @@ class QualityModel(nn.Module, ABC):
             frames[name] = score * mask.to(score.dtype)
             heads[name] = frames[name].sum(1) / mask.sum(1).clamp(min=1).to(score.dtype)
         logits = self.condition_head(masked_mean(h, mask)) if self.condition_head is not None else None
-        return {"heads": heads, "head_frames": frames, "condition_logits": logits}
+        difference = zero_padded(self.difference_head(h), mask) if self.difference_head is not None else None
+        return {"heads": heads, "head_frames": frames, "condition_logits": logits, "difference_frames": difference}
 
     @staticmethod
     def condition_probabilities(out: QualityOutput) -> Tensor | None:
@@ -270,13 +287,14 @@ class FrameRegressor(QualityModel):
         heads: dict[str, tuple[float, float]] | None = None,
         conditions: list[str] | tuple[str, ...] | None = None,
         calibration: tuple[float, float] | list[float] | None = None,
+        difference_bands: int = 0,
         pooling: Pooling = "mean",
         disturbance_power: float = 2.0,
         **trunk: Any,
     ) -> None:
         super().__init__(score_range=score_range, normalized_output=normalized_output,
                          output_margin=output_margin, features=features, heads=heads, conditions=conditions,
-                         calibration=calibration)
+                         calibration=calibration, difference_bands=difference_bands)
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         if pooling == "disturbance" and not normalized_output:

@@ -107,7 +107,8 @@ def init_weights(model: Any, path: str | Path) -> None:
 
     The degradation classifier may differ: its rows for the degradation types both models know are
     copied, rows for new types keep their fresh initialisation (fine-tuning on a list with a new type).
-    The ``pooling`` may differ too: between ``mean`` and ``disturbance`` the frame head is negated,
+    A ``difference_head`` (auxiliary reference-difference estimate) that ``path`` lacks keeps its
+    fresh initialisation. The ``pooling`` may differ too: between ``mean`` and ``disturbance`` the frame head is negated,
     which keeps every frame score (``exp(-softplus(-z)) = sigmoid(z)``) and changes only how frames
     are pooled.
     """
@@ -129,6 +130,8 @@ def init_weights(model: Any, path: str | Path) -> None:
             for i, j in rows:
                 merged[i] = state[key][j]
             state[key] = merged
+    fresh = {k: v for k, v in model.state_dict().items() if k.startswith("difference_head.") and k not in state}
+    state.update(fresh)
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
@@ -162,6 +165,8 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     from ..data import ListDataset, collate_batch
     from ..evaluate import head_metrics, predict_table
     from ..lists import degradation_names, read_list
+    from ..losses import parse_loss_spec
+    from ..reference_difference import DIFFERENCE_COLUMN
     from ..metrics import format_metrics, score_metrics
     from .module import QualityTask
 
@@ -197,10 +202,17 @@ def train(args: argparse.Namespace) -> dict[str, float]:
             raise ValueError(f"{train_list}: model.conditions: auto needs a 'condition' column")
         config["model"]["conditions"] = degradation_names(train_table["condition"].astype(str).tolist())
     conditions = list(config["model"].get("conditions") or [])
-    train_data = ListDataset(train_table, target, crop, heads, config.get("speed_perturb") or (), conditions)
+    # Dense reference-difference targets (quality.reference_difference) when the loss learns them.
+    loss_terms = parse_loss_spec(config["loss"]) if isinstance(config["loss"], str) else config["loss"]
+    difference = DIFFERENCE_COLUMN if "difference_mse" in loss_terms else None
+    hop = int((config["model"].get("features") or {}).get("hop_length", 256))
+    train_data = ListDataset(train_table, target, crop, heads, config.get("speed_perturb") or (), conditions,
+                             difference, hop)
     train_loader = DataLoader(train_data, batch_size=config["batch_size"],
                               shuffle=True, drop_last=len(train_table) > config["batch_size"], **loader_args)
-    valid_loader = DataLoader(ListDataset(valid_table, target, heads=heads, conditions=conditions),
+    valid_difference = difference if difference in valid_table.columns else None
+    valid_loader = DataLoader(ListDataset(valid_table, target, heads=heads, conditions=conditions,
+                                          difference=valid_difference, frame_hop=hop),
                               batch_size=config["batch_size"],
                               **loader_args)
 

@@ -10,7 +10,7 @@ import torch
 from ..losses import build_loss
 from ..metrics import score_metrics
 from ..models import build_model
-from ..models.base import CONDITIONS_KEY
+from ..models.base import CONDITIONS_KEY, DIFFERENCE_KEY
 from .schedule import SCHEDULERS
 
 
@@ -36,6 +36,9 @@ class QualityTask(L.LightningModule):
         self.model = build_model(config.pop("name"), **config)
         self.loss = build_loss(loss, self.model.score_range, getattr(self.model, "bins", None),
                                self.model.head_ranges)
+        if "difference_mse" in self.loss.weights and not self.model.difference_bands:
+            raise ValueError("loss 'difference_mse' needs a model with difference_bands (model.difference_bands "
+                             "in the config: the bands of the list's reference-difference targets)")
         self.head_names = list(self.model.head_ranges)
         self._val_outputs: list[tuple[torch.Tensor, ...]] = []
 
@@ -44,10 +47,13 @@ class QualityTask(L.LightningModule):
 
     def head_targets(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Extra-head targets of a batch by head name (and the degradation types under
-        ``CONDITIONS_KEY`` when the model classifies them)."""
+        ``CONDITIONS_KEY`` when the model classifies them, the reference-difference targets under
+        ``DIFFERENCE_KEY`` when the batch has them)."""
         targets = {name: batch["heads"][:, i] for i, name in enumerate(self.head_names)}
         if self.model.conditions:
             targets[CONDITIONS_KEY] = batch["conditions"]
+        if "difference" in batch:
+            targets[DIFFERENCE_KEY] = batch["difference"]
         return targets
 
     def head_predictions(self, out) -> torch.Tensor:

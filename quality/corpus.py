@@ -212,31 +212,6 @@ CHAIN_KEYS = ("index", "path", "speech", "speaker", "split", "start", "length", 
               "source_variation")
 
 
-def simulate_one(
-    index: int,
-    speech_path: str,
-    speaker: str,
-    split: str | None,
-    resources: sim.Resources,
-    seed: int,
-    max_seconds: float,
-    names: Sequence[str] | None = None,
-    source_variation: float = 0.0,
-    weights: Mapping[str, float] | None = None,
-    source_gate: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """The clean reference, degraded signal (float32) and chain record of job ``index``.
-
-    With probability ``source_variation`` the clean crop is first varied, and with probability
-    ``source_gate`` its pauses are gated (:func:`quality.simulate.vary_source`; each drawn from its
-    own generator so the chains do not change); the varied crop is then the reference the labels
-    are computed against.
-    """
-    clean, chain, record = draw_job(index, speech_path, speaker, split, resources, seed, max_seconds, names,
-                                    source_variation, weights, source_gate)
-    return clean, sim.apply_chain(clean, chain, resources, record["seed"]), record
-
-
 def draw_job(
     index: int,
     speech_path: str,
@@ -250,8 +225,14 @@ def draw_job(
     weights: Mapping[str, float] | None = None,
     source_gate: float = 0.0,
 ) -> tuple[np.ndarray, list, dict[str, Any]]:
-    """What :func:`simulate_one` draws for job ``index`` before degrading anything: the clean
-    reference, the chain and the chain record."""
+    """The clean reference, the degradation chain and the chain record of job ``index`` (its
+    ``seed`` is the chain's: ``sim.apply_chain(clean, chain, resources, record["seed"])`` makes the file).
+
+    With probability ``source_variation`` the clean crop is first varied, and with probability
+    ``source_gate`` its pauses are gated (:func:`quality.simulate.vary_source`; each drawn from its
+    own generator so the chains do not change); the varied crop is then the reference the labels
+    are computed against.
+    """
     rng = np.random.default_rng([int(seed), int(index)])
     clean = load_audio(resources.path("speech", speech_path))
     limit = int(max_seconds * SAMPLE_RATE) if max_seconds else len(clean)
@@ -292,16 +273,13 @@ def _job(index: int, speech_path: str, speaker: str, split: str | None) -> dict[
     rel = f"audio/{index:0{state['digits']}d}.flac"
     stage = "simulate"
     record: dict[str, Any] = {"index": index, "speech": speech_path, "speaker": speaker, "split": split}
-    if state.get("draw_only"):  # the record alone (restore, for files already on disk)
-        _, _, record = draw_job(index, speech_path, speaker, split, state["resources"], state["seed"],
-                                state["max_seconds"], state["names"], state["source_variation"], state["weights"],
-                                state["source_gate"])
-        return {**record, "ok": True, "path": rel}
     try:
-        clean, degraded, record = simulate_one(index, speech_path, speaker, split, state["resources"],
-                                               state["seed"], state["max_seconds"], state["names"],
-                                               state["source_variation"], state["weights"], state["source_gate"])
-        pcm = _to_pcm16(degraded)
+        clean, chain, record = draw_job(index, speech_path, speaker, split, state["resources"], state["seed"],
+                                        state["max_seconds"], state["names"], state["source_variation"],
+                                        state["weights"], state["source_gate"])
+        if state.get("draw_only"):  # the record alone (restore, for files already on disk)
+            return {**record, "ok": True, "path": rel}
+        pcm = _to_pcm16(sim.apply_chain(clean, chain, state["resources"], record["seed"]))
         stage = "label"
         labelled = state.get("label_indices")  # None: every job is labelled (a build)
         labels = compute_labels(clean, pcm.astype(np.float64) / 32768.0) if labelled is None or index in labelled else {}
@@ -457,7 +435,7 @@ def build_corpus(
     reported (log + ``failures.csv``) and left out. ``split_seed`` (default: ``seed``) seeds the
     speaker split alone, so a corpus built with another ``seed`` can keep another one's split;
     ``source_variation`` is the share of files whose clean source is varied first
-    (:func:`simulate_one`), ``source_gate`` the share whose pauses are gated; ``weights``
+    (:func:`draw_job`), ``source_gate`` the share whose pauses are gated; ``weights``
     multiplies the draw weights of the degradations it names (:func:`quality.simulate.sample_chain`).
     ``splits`` (default: all) simulates only the files of those speaker splits, e.g. ``["test"]``
     to rebuild and label a corpus's test split alone: each file is the one the full build makes,
@@ -721,7 +699,10 @@ def restore_corpus(
                unit="file", dynamic_ncols=True)
 
     def drawn(rec: dict) -> None:
-        records[rec["index"]] = rec
+        if rec.get("ok"):
+            records[rec["index"]] = rec
+        else:
+            bar.write(f"no chain record for {rec['path']}: {rec['error']}", file=sys.stderr)
         bar.update(1)
 
     try:

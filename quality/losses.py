@@ -273,15 +273,21 @@ class HeadsMSELoss(LossTerm):
         return total / len(self.head_ranges)
 
 
-class ConditionBCELoss(LossTerm):
-    """Degradation classifier: BCE of ``condition_logits`` against multi-hot degradation types."""
+class AuxiliaryTargetLoss(LossTerm):
+    """A term on an auxiliary output whose targets come with the batch's head targets (under a
+    key of their own); the extra heads' ranges do not concern it."""
 
-    name = "condition_bce"
     uses_heads = True
 
     def __init__(self, score_range: ScoreRange, bins: ScoreBins | None = None,
                  head_ranges: Mapping[str, ScoreRange] | None = None) -> None:
         super().__init__(score_range, bins)
+
+
+class ConditionBCELoss(AuxiliaryTargetLoss):
+    """Degradation classifier: BCE of ``condition_logits`` against multi-hot degradation types."""
+
+    name = "condition_bce"
 
     def forward(self, output: QualityOutput, target: Tensor, head_targets: Mapping[str, Tensor] | None = None
                 ) -> Tensor:
@@ -297,15 +303,10 @@ class ConditionBCELoss(LossTerm):
         return nn.functional.binary_cross_entropy_with_logits(output.condition_logits, y)
 
 
-class DifferenceMSELoss(LossTerm):
+class DifferenceMSELoss(AuxiliaryTargetLoss):
     """Dense auxiliary term: MSE of ``difference_frames`` against per-frame reference-difference targets."""
 
     name = "difference_mse"
-    uses_heads = True
-
-    def __init__(self, score_range: ScoreRange, bins: ScoreBins | None = None,
-                 head_ranges: Mapping[str, ScoreRange] | None = None) -> None:
-        super().__init__(score_range, bins)
 
     def forward(self, output: QualityOutput, target: Tensor, head_targets: Mapping[str, Tensor] | None = None
                 ) -> Tensor:

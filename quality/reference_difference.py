@@ -151,7 +151,7 @@ def _target_job(path: str) -> tuple[str, str | None]:
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out, lambda tmp: _save_array(tmp, diff.astype(np.float16)))
         return str(out), None
-    except (OSError, ValueError, KeyError) as err:
+    except Exception as err:  # one bad file is reported; the others still get their targets
         return path, f"{type(err).__name__}: {err}"
 
 

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 import torch
 
 from .audio import SAMPLE_RATE, load_audio

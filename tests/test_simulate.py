@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 from quality import simulate as sim
+from quality.simulate import codecs as sim_codecs
 from synthetic import speech_like
 
 SR = 16000
@@ -137,13 +138,13 @@ def test_packet_loss_and_time_clip(clean):
 
 
 def test_missing_codec_is_skipped(monkeypatch, res):
-    real = sim._codec_backend
+    real = sim_codecs._codec_backend
 
     def fake(name):
         return "not built in (test)" if name == "opus" else real(name)
 
-    monkeypatch.setattr(sim, "_codec_backend", fake)
-    monkeypatch.setattr(sim, "_LOGGED_MISSING", set())
+    monkeypatch.setattr(sim_codecs, "_codec_backend", fake)
+    monkeypatch.setattr(sim_codecs, "_LOGGED_MISSING", set())
     assert not sim.codec_available("opus")
     assert "opus" not in sim.available_degradations(res)
     assert "opus" in sim.missing_codecs() and "opus" not in sim.available_codecs()
@@ -176,8 +177,8 @@ def _gliding(seconds: float = 1.5) -> np.ndarray:
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="no ffmpeg binary on PATH")
 def test_ffmpeg_binary_backend(monkeypatch):
-    monkeypatch.setattr(sim, "_have_av", lambda: False)
-    sim._codec_backend.cache_clear()
+    monkeypatch.setattr(sim_codecs, "_have_av", lambda: False)
+    sim_codecs._codec_backend.cache_clear()
     sim.codec_delay.cache_clear()
     try:
         found = sim.available_codecs()
@@ -191,7 +192,7 @@ def test_ffmpeg_binary_backend(monkeypatch):
             if name not in ("amr_nb", "gsm", "codec2", "speex"):
                 assert abs(sim.estimate_delay(y, x, max_lag=400, min_lag=-400)) <= 1, name
     finally:
-        sim._codec_backend.cache_clear()
+        sim_codecs._codec_backend.cache_clear()
         sim.codec_delay.cache_clear()
 
 
@@ -220,7 +221,7 @@ def test_vary_source_speed_eq_and_level():
 
 def test_gate_pauses_quiets_pauses_and_keeps_speech():
     rng = np.random.default_rng(0)
-    n = sim.SAMPLE_RATE
+    n = SR
     floor = 1e-3 * rng.standard_normal(3 * n)  # a noise floor 60 dB below full scale
     x = floor.copy()
     x[n : 2 * n] += 0.3 * np.sin(2 * np.pi * 200 * np.arange(n) / n)  # one second of "speech"

@@ -28,11 +28,12 @@ folder's files), :mod:`.build`, :mod:`.restore` and :mod:`.cli`.
 """
 from __future__ import annotations
 
+from ..lists import SPLITS
 from .build import build_corpus
 from .cli import build_parser, main, parse_weights
 from .jobs import draw_job, to_pcm16
 from .labels import LabelError, compute_labels, si_sdr
-from .records import (ALL_COLUMNS, CHAIN_KEYS, CORPUS_FORMAT_VERSION, JOURNAL, LIST_COLUMNS, SPLITS, read_chains,
+from .records import (ALL_COLUMNS, CHAIN_KEYS, CORPUS_FORMAT_VERSION, JOURNAL, LIST_COLUMNS, read_chains,
                       summarize)
 from .restore import clean_reference, regenerate, restore_corpus
 from .speech import speech_table, split_speech_table

@@ -13,11 +13,11 @@ from typing import Any, Iterable, Mapping, Sequence
 import pandas as pd
 
 from ..audio import SAMPLE_RATE
-from ..lists import balance_list, write_list
+from ..lists import SPLITS, balance_list, write_list
 from .. import simulate as sim
 from .jobs import plan_jobs, run_jobs
-from .records import (ALL_COLUMNS, CORPUS_FORMAT_VERSION, JOURNAL, LIST_COLUMNS, SPLITS, read_journal,
-                      summarize, write_chains, write_csv, write_json)
+from .records import (ALL_COLUMNS, CORPUS_FORMAT_VERSION, JOURNAL, LIST_COLUMNS, read_journal, summarize,
+                      write_chains, write_csv, write_json)
 from .speech import split_speech_table
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ import soundfile as sf
 
 from ..audio import SAMPLE_RATE
 from ..fileio import atomic_write
+from ..lists import SPLITS
 from .. import simulate as sim
 from .build import build_corpus
 from .jobs import to_pcm16
-from .records import SPLITS
 from .restore import regenerate, restore_corpus
 
 

@@ -16,8 +16,6 @@ LIST_COLUMNS = ["path", "pesq", "stoi", "sisdr", "condition", "speaker"]
 ALL_COLUMNS = LIST_COLUMNS + ["split", "chain_length", "speech", "start", "seconds", "seed", "index"]
 #: the build journal (one record per finished file), which lets an interrupted build resume
 JOURNAL = ".journal.jsonl"
-#: the speaker splits of a build, in list order
-SPLITS = ("train", "valid", "test")
 
 #: the keys of a file's record in ``chains.jsonl``
 CHAIN_KEYS = ("index", "path", "speech", "speaker", "split", "start", "length", "condition", "chain", "seed",

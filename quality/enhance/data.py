@@ -17,9 +17,7 @@ from torch.utils.data import Dataset
 from .. import simulate as sim
 from ..audio import SAMPLE_RATE
 from ..corpus import speech_table
-from ..lists import split_list
-
-SPLITS = ("train", "valid", "test")
+from ..lists import SPLITS, split_list
 
 
 @dataclass

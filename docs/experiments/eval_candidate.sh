@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# A candidate pair against the shipped model on a decision set and N_real (the reading of the
-# session rules): equal-weight ensemble of the two members, calibrated on lists/valid_tc.list,
-# quality.evaluate of both models on both lists, paired 6-talker comparison.
-#   docs/experiments/eval_candidate.sh RUNS NAME MEMBER_A MEMBER_B SET_NAME SET_LIST
-# e.g. docs/experiments/eval_candidate.sh runs/v16 E3F3 runs/v16/E3/model.pt runs/v16/F3/model.pt \
-#          nsim4 corpus/noizeus_sim4/train.list
+# A candidate ensemble against the shipped model on a decision set and N_real (the reading of the
+# session rules): equal-weight ensemble of the members, calibrated on $CALIBRATION_LIST (default
+# lists/valid_tc.list), quality.evaluate of both models on both lists, paired 6-talker comparison.
+#   [CALIBRATION_LIST=L] docs/experiments/eval_candidate.sh RUNS NAME SET_NAME SET_LIST MEMBER_PT MEMBER_PT...
+# e.g. docs/experiments/eval_candidate.sh runs/v16 E3F3 nsim4 corpus/noizeus_sim4/train.list \
+#          runs/v16/E3/model.pt runs/v16/F3/model.pt
 # Run from the repository root; writes RUNS/NAME.pt, RUNS/ev_*, RUNS/paired_<SET_NAME>.txt, RUNS/paired_nreal.txt.
 set -euo pipefail
-R=$1; NAME=$2; A=$3; B=$4; SET=$5; LIST=$6
+R=$1; NAME=$2; SET=$3; LIST=$4; shift 4
+CAL=${CALIBRATION_LIST:-lists/valid_tc.list}
 P=.venv/bin/python
 [ -f $R/$NAME.pt ] || {
-    $P -m quality.ensemble --members $A $B --output $R/${NAME}_raw.pt
-    $P -m quality.calibrate --checkpoint $R/${NAME}_raw.pt --list lists/valid_tc.list --output $R/$NAME.pt
+    $P -m quality.ensemble --members "$@" --output $R/${NAME}_raw.pt
+    $P -m quality.calibrate --checkpoint $R/${NAME}_raw.pt --list $CAL --output $R/$NAME.pt
 }
 NR=corpus/noizeus_real/all.list
 for m in shipped:checkpoints/default.pt $NAME:$R/$NAME.pt; do

@@ -3,5 +3,5 @@
 # (This session ran the same steps written out; docs/experiments/eval_candidate.sh holds them now.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-docs/experiments/eval_candidate.sh runs/v16 E3F3 runs/v16/E3/model.pt runs/v16/F3/model.pt \
-    nsim4 corpus/noizeus_sim4/train.list
+docs/experiments/eval_candidate.sh runs/v16 E3F3 nsim4 corpus/noizeus_sim4/train.list \
+    runs/v16/E3/model.pt runs/v16/F3/model.pt

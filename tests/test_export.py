@@ -218,7 +218,9 @@ def test_ensemble_cli_builds_a_model_every_tool_takes(tmp_path, capsys):
     from quality.ensemble import main as ensemble_main
 
     a = save_model(tmp_path / "a.pt", small_model("hasanet"), {"target": "pesq"})
-    b = save_model(tmp_path / "b.pt", build_model("hasanet", **{**SMALL["hasanet"], "lstm_hidden": 8}), {"target": "pesq"})
+    # members may differ in size and pooling (mean of frame scores, or PESQ-style disturbance pooling)
+    b = save_model(tmp_path / "b.pt", build_model("hasanet", **{**SMALL["hasanet"], "lstm_hidden": 8,
+                                                              "pooling": "disturbance"}), {"target": "pesq"})
     out = tmp_path / "ens.pt"
     assert ensemble_main(["--members", str(a), str(b), "--output", str(out)]) == 0
     assert "ensemble of 2 models" in capsys.readouterr().out
@@ -231,6 +233,7 @@ def test_ensemble_cli_builds_a_model_every_tool_takes(tmp_path, capsys):
     both = predictor.predict(wave, 16000)
     assert both.mos == pytest.approx(min(max((pa.mos + pb.mos) / 2, 1.0), 5.0), abs=1e-5)
     assert both.stoi == pytest.approx((pa.stoi + pb.stoi) / 2, abs=1e-5)
+    assert both.frames.shape == pa.frames.shape == pb.frames.shape and np.isfinite(both.frames).all()
     report = verify_onnx(predictor.backend.model, export_onnx(predictor.backend.model, tmp_path / "ens.onnx",
                                                                  {"target": "pesq"}, verify=False))
     assert report["max_abs_diff"] <= 1e-4

@@ -1,7 +1,8 @@
 """``python -m quality.evaluate``: score a labelled list with a ``model.pt`` and report MSE/LCC/SRCC.
 
-Writes ``predictions.csv`` (path, target, prediction, error, and ``p_<type>`` per degradation type
-of a model with a degradation classifier), ``metrics.json`` (with a 95 % bootstrap
+Writes ``predictions.csv`` (path, target, prediction, error; ``prediction_<head>`` and, where the list
+has it, ``target_<head>`` for each extra head; ``p_<type>`` per degradation type of a model with a
+degradation classifier), ``metrics.json`` (the extra heads' metrics under ``heads``; a 95 % bootstrap
 interval of LCC/SRCC, whole speakers resampled when the list names them; also printed), per-group
 metrics (``metrics_by_<column>.csv``, with the mean error ``bias``) for each condition/system/speaker
 column the list has, ``metrics_by_degradation.csv`` when conditions combine degradations with ``+``
@@ -61,6 +62,17 @@ def head_metrics(model: QualityModel, heads: dict[str, np.ndarray], table: pd.Da
     return result
 
 
+def head_columns(heads: dict[str, np.ndarray], table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``predictions.csv`` columns of the extra heads: ``prediction_<name>`` for each, and
+    ``target_<name>`` where the list has that column."""
+    columns = {}
+    for name, pred in heads.items():
+        if name in table.columns:
+            columns[f"target_{name}"] = table[name].to_numpy(dtype=float)
+        columns[f"prediction_{name}"] = pred
+    return columns
+
+
 def scatter_plot(pred: np.ndarray, true: np.ndarray, path: Path, title: str) -> None:
     """Predicted vs true scatter with the identity line, written atomically as PNG."""
     import matplotlib
@@ -110,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     interval = bootstrap_interval(pred, true, table["speaker"].to_numpy() if unit == "speakers" else None,
                                   resamples=args.bootstrap) if args.bootstrap else None
     balanced = group_balanced_lcc(pred, true, table["speaker"].to_numpy()) if unit == "speakers" else None
+    extra = head_metrics(model, heads, table)
     detection = None
     if model.conditions and "condition" in table.columns:
         present = degradation_targets(table["condition"].astype(str).tolist(), model.conditions)
@@ -117,12 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         out = Path(args.out)
         rows = pd.DataFrame({"path": table["path"], "target": true, "prediction": pred, "error": pred - true,
+                             **head_columns(heads, table),
                              **{f"p_{name}": probabilities[:, j] for j, name in enumerate(model.conditions)}})
         atomic_write(out / "predictions.csv", lambda tmp: rows.to_csv(tmp, index=False))
         report = {"checkpoint": str(args.checkpoint), "list": str(args.list), "target": target,
                   **{k: float(v) for k, v in metrics.items()}}
         if balanced is not None:
             report["lcc_speaker_balanced"] = balanced
+        if extra:
+            report["heads"] = extra
         if detection is not None:
             report["degradation_auc_mean"] = float(detection["auc"].mean())
             atomic_write(out / "degradation_detection.csv", lambda tmp: detection.to_csv(tmp, index=False))
@@ -138,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             atomic_write(out / "metrics_by_degradation.csv", lambda tmp: by_part.to_csv(tmp, index=False))
         atomic_write(out / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2)))
         scatter_plot(pred, true, out / "scatter.png", f"{Path(args.list).name}: {format_metrics(metrics)}")
-    for name, values in head_metrics(model, heads, table).items():
+    for name, values in extra.items():
         print(f"{name}: {format_metrics(values)}")
     if interval:
         print(f"95% interval, {args.bootstrap} resamples of the {unit}: lcc {interval['lcc'][0]:.4f}..{interval['lcc'][1]:.4f}, "

@@ -218,6 +218,17 @@ def test_extra_head_is_trained_and_reported(snr_lists, tmp_path):
     assert "val_half_lcc" in pd.read_csv(folder / "metrics.csv").columns
     _, meta = load_model(folder / "model.pt")
     assert set(meta["valid_head_metrics"]["half"]) >= {"mse", "lcc", "srcc"}
+    # quality.evaluate keeps the head's predictions and metrics, not only the main score's
+    from quality.evaluate import main as evaluate_main
+    out = tmp_path / "eval"
+    assert evaluate_main(["--checkpoint", str(folder / "model.pt"), "--list", str(lists[1]), "--out", str(out),
+                          "--bootstrap", "0"]) == 0
+    rows = pd.read_csv(out / "predictions.csv")
+    assert {"prediction_half", "target_half"} <= set(rows.columns)
+    assert rows["target_half"].to_numpy() == pytest.approx(rows["target"].to_numpy() / 2)
+    assert rows["prediction_half"].between(0, 15).all()
+    report = json.loads((out / "metrics.json").read_text())
+    assert report["heads"]["half"]["lcc"] == pytest.approx(meta["valid_head_metrics"]["half"]["lcc"], abs=1e-6)
 
 
 def test_last_checkpoint_follows_the_latest_epoch_not_the_best(tmp_path):

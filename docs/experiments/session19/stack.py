@@ -26,9 +26,10 @@ SCORE_RANGE = (1.0, 4.64)
 def features(args: argparse.Namespace) -> None:
     model, meta = load_model(args.checkpoint)
     model.set_calibration(None)  # the raw ensemble mean
-    table = read_list(args.list, target=meta.get("target", "pesq"))
+    target = meta.get("target", "pesq")
+    table = read_list(args.list, target=target)
     pred, heads, probs = predict_table(model, table, batch_size=16)
-    rows = pd.DataFrame({"path": table["path"], "speaker": table["speaker"], "target": table[meta.get("target", "pesq")],
+    rows = pd.DataFrame({"path": table["path"], "speaker": table["speaker"], "target": table[target],
                          "s": pred, **{h: v for h, v in heads.items()},
                          **{f"p_{c}": probs[:, j] for j, c in enumerate(model.conditions)}})
     rows.to_csv(args.out, index=False)

@@ -35,7 +35,8 @@ SMALL = {
                       features={"kind": "logpow", "mel_bands": 32}),
     "can2d_class": dict(channels=(4, 8), embed_dim=16, attention_heads=2, prediction="cls"),
     "lstm_can_class": dict(lstm_hidden=16, conv_channels=(16,), attention_heads=2),
-    "crn": dict(channels=(4, 8), lstm_hidden=16, trans_size=16, heads=HEADS, conditions=["noise", "opus"]),
+    "crn": dict(channels=(4, 8), lstm_hidden=16, trans_size=16, heads=HEADS, conditions=["noise", "opus"],
+                calibration=[0.02, -0.1, 1.2, -0.3]),  # and a cubic calibration (it rises over 1..5)
     "tcn": dict(stem_channels=4, channels=16, dilations=(1, 4), linear_size=16, quantiles=(0.1, 0.9), heads=HEADS,
                 calibration=[1.25, -0.5]),  # the export carries the calibration line and its clamp
 }

@@ -258,8 +258,47 @@ def test_calibration_line_applies_in_eval_clamps_and_round_trips(tmp_path):
     assert "calibration" not in loaded.config and loaded.calibration is None
 
 
-@pytest.mark.parametrize("calibration", [[1.0], [0.0, 1.0], [-1.0, 0.0], [float("nan"), 0.0], "ab"])
-def test_calibration_rejects_lines_that_do_not_keep_the_order(calibration):
+def test_cubic_calibration_reads_clamped_raw_scores_and_round_trips(tmp_path):
+    from quality.models.base import calibrated
+
+    torch.manual_seed(0)
+    # slope -0.3x(x - 5): rises over 1..4.64 (lowest slope 0.50 at the top) but falls beyond 5
+    cubic = [-0.1, 0.75, 0.0, 0.5]
+    model = build_model("hasanet", score_range=[1.0, 4.64], normalized_output=False).eval()
+    wav, lengths = padded_batch(seed=5)
+    with torch.no_grad():
+        raw = model(wav, lengths)
+        model.set_calibration(cubic)
+        out = model(wav, lengths)
+        assert model.config["calibration"] == cubic
+        x = raw.utterance_score.clamp(1.0, 4.64)
+        torch.testing.assert_close(out.utterance_score, (((-0.1 * x + 0.75) * x) * x + 0.5).clamp(1.0, 4.64))
+        frames = raw.frame_scores[raw.frame_mask].clamp(1.0, 4.64)
+        expected = (((-0.1 * frames + 0.75) * frames) * frames + 0.5).clamp(1.0, 4.64)
+        torch.testing.assert_close(out.frame_scores[out.frame_mask], expected)
+        assert out.frame_scores[~out.frame_mask].eq(0).all()
+    loaded, _ = load_model(save_model(tmp_path / "cubic.pt", model))
+    assert loaded.calibration == tuple(cubic)
+    with pytest.raises(ValueError, match="does not rise"):
+        build_model("hasanet", score_range=[1.0, 5.5], calibration=cubic)  # the same cubic falls above 5
+    # the input is clamped first: a raw score beyond the range gets the top's value, not the falling tail
+    assert calibrated(torch.tensor([9.0]), loaded.calibration, loaded.score_range).item() == pytest.approx(
+        calibrated(torch.tensor([4.64]), loaded.calibration, loaded.score_range).item())
+
+
+def test_lowest_slope_finds_the_dip_inside_the_range():
+    from quality.models.base import lowest_slope
+    from quality.scores import ScoreRange
+
+    # slope 3x² - 12x + 13 = 3(x - 2)² + 1: lowest (1.0) at x = 2, inside 1..4, not at either end
+    assert lowest_slope((1.0, -6.0, 13.0, 0.0), ScoreRange(1.0, 4.0)) == pytest.approx(1.0)
+    assert lowest_slope((1.0, -6.0, 13.0, 0.0), ScoreRange(3.0, 4.0)) == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("calibration", [[1.0], [0.0, 1.0], [-1.0, 0.0], [float("nan"), 0.0], "ab",
+                                         [1.0, 2.0, 3.0], [0.0, 0.0, 0.0, 1.0], [1.0, -6.0, 11.0, 0.0]])
+def test_calibration_rejects_maps_that_do_not_keep_the_order(calibration):
+    # the last cubic's slope 3(x - 2)² - 1 dips below 0 near x = 2, inside the default range 1..5
     with pytest.raises(ValueError, match="calibration"):
         build_model("hasanet", calibration=calibration)
 

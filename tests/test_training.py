@@ -353,6 +353,14 @@ def test_calibrate_cli_fits_a_line_on_held_out_scores(trained, snr_lists, tmp_pa
     assert "none.list" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()
     with pytest.raises(SystemExit):
         calibrate_main(["--checkpoint", str(out), "--list", str(valid), "--output", str(out)])
+    # --degree 3: P.1401's cubic, fitted on the same raw scores; what the saved model applies
+    cubic = tmp_path / "cubic.pt"
+    assert calibrate_main(["--checkpoint", str(out), "--list", str(valid), "--output", str(cubic), "--degree", "3"]) == 0
+    assert "x raw^3" in capsys.readouterr().out
+    model3, meta3 = load_model(cubic)
+    assert len(model3.calibration) == 4 and meta3["calibration"]["coefficients"] == list(model3.calibration)
+    pred3, _, _ = predict_table(model3, table)
+    assert ((pred3 - true) ** 2).mean() <= ((pred - true) ** 2).mean() + 1e-6  # the cubic contains the line
 
 
 def test_fit_calibration_refuses_lines_it_cannot_support():
@@ -368,6 +376,26 @@ def test_fit_calibration_refuses_lines_it_cannot_support():
         fit_calibration(np.ones(50), x)
     with pytest.raises(ValueError, match="slope"):
         fit_calibration(x, -x)
+
+
+def test_fit_calibration_cubic_recovers_a_rising_cubic_and_refuses_a_falling_one():
+    import numpy as np
+
+    from quality.calibrate import apply_calibration, describe_calibration, fit_calibration
+    from quality.scores import ScoreRange
+
+    scores = ScoreRange(1.0, 4.64)
+    x = np.linspace(1.2, 4.0, 60)
+    cubic = (0.05, -0.2, 1.1, -0.1)  # slope 0.15x² - 0.4x + 1.1 > 0 everywhere
+    fitted = fit_calibration(x, np.polyval(cubic, x), 3, scores)
+    assert fitted == pytest.approx(cubic, abs=1e-6)
+    assert apply_calibration(np.array([0.0, 2.0, 9.0]), fitted, scores) == pytest.approx(
+        np.clip(np.polyval(cubic, [1.0, 2.0, 4.64]), 1.0, 4.64), abs=1e-6)  # reads clamped raw scores
+    assert describe_calibration(fitted) == "0.0500 x raw^3 -0.2000 x raw^2 +1.1000 x raw -0.1000" and describe_calibration((1.5, -0.25)) == "1.5000 x raw -0.2500"
+    with pytest.raises(ValueError, match="use --degree 1"):
+        fit_calibration(x, -(x - 2.5) ** 2 + 3 * x, 3, scores)  # rises, then falls: no rising cubic fits
+    with pytest.raises(ValueError, match="degree"):
+        fit_calibration(x, x, 2, scores)
 
 
 def test_ensemble_of_a_model_with_itself_scores_as_the_model(trained, snr_lists, tmp_path, capsys):

@@ -50,18 +50,50 @@ class QualityOutput:
     difference_frames: Tensor | None = None
 
 
-def check_calibration(calibration: Any) -> tuple[float, float] | None:
-    """``(scale, offset)`` from a ``calibration`` setting, or None; ValueError unless it is two
-    finite numbers with a positive scale (a line that keeps the order of the scores)."""
+def check_calibration(calibration: Any, score_range: ScoreRange | None = None) -> tuple[float, ...] | None:
+    """Polynomial coefficients, highest degree first, from a ``calibration`` setting, or None.
+
+    ``[scale, offset]`` is a line (it needs a positive scale); ``[a, b, c, d]`` is a cubic (ITU-T
+    P.1401's third-order mapping), which must rise over the whole ``score_range``. ValueError
+    otherwise: a calibration must keep the order of the scores."""
     if calibration is None:
         return None
     try:
-        scale, offset = (float(x) for x in calibration)
+        coefficients = tuple(float(x) for x in calibration)
     except (TypeError, ValueError):
-        raise ValueError(f"calibration must be [scale, offset], got {calibration!r}") from None
-    if not (math.isfinite(scale) and math.isfinite(offset) and scale > 0):
+        raise ValueError(f"calibration must be [scale, offset] or four cubic coefficients, got {calibration!r}") from None
+    if len(coefficients) not in (2, 4) or not all(math.isfinite(c) for c in coefficients):
+        raise ValueError(f"calibration must be [scale, offset] or four finite cubic coefficients, got {calibration!r}")
+    if len(coefficients) == 2 and not coefficients[0] > 0:
         raise ValueError(f"calibration needs a positive finite scale and a finite offset, got {calibration!r}")
-    return scale, offset
+    if len(coefficients) == 4:
+        if score_range is None:
+            raise ValueError("a cubic calibration needs the score range it must rise over")
+        lowest = lowest_slope(coefficients, score_range)
+        if not lowest > 0:
+            raise ValueError(f"calibration cubic {list(coefficients)} does not rise over the score range "
+                             f"{score_range.low:g}..{score_range.high:g} (lowest slope {lowest:.3g})")
+    return coefficients
+
+
+def lowest_slope(cubic: tuple[float, ...], score_range: ScoreRange) -> float:
+    """The smallest slope of the cubic ``a x³ + b x² + c x + d`` over ``score_range``."""
+    a, b, c, _ = cubic
+    points = [score_range.low, score_range.high]
+    if a != 0 and score_range.low < -b / (3 * a) < score_range.high:
+        points.append(-b / (3 * a))  # where the slope 3a x² + 2b x + c has its extremum
+    return min(3 * a * x * x + 2 * b * x + c for x in points)
+
+
+def calibrated(score: Any, calibration: tuple[float, ...], score_range: ScoreRange) -> Any:
+    """The calibration polynomial applied to raw scores (a tensor or a numpy array), before the final
+    clamp. A cubic reads its input clamped to ``score_range``, where it was checked to rise."""
+    if len(calibration) > 2:
+        score = score.clip(score_range.low, score_range.high)
+    out = calibration[0]
+    for coefficient in calibration[1:]:  # Horner: a line gives scale * score + offset
+        out = out * score + coefficient
+    return out
 
 
 class QualityModel(nn.Module, ABC):
@@ -86,10 +118,11 @@ class QualityModel(nn.Module, ABC):
       ``condition_bce`` loss from the list's ``condition`` column. It shapes the embedding during
       training and never changes the scores; predictions and the ONNX export report its
       probabilities (:meth:`condition_probabilities`) as the ``degradations`` of a recording;
-    - ``calibration``: ``[scale, offset]`` applied to the main score (utterance and frames) in eval
-      mode, then clamped to ``score_range``: a straight line fitted after training on held-out
-      predictions (``python -m quality.calibrate``) that removes the model's systematic offset
-      without touching its ranking. Training never sees it;
+    - ``calibration``: ``[scale, offset]`` (a line) or four cubic coefficients, highest degree
+      first, applied to the main score (utterance and frames) in eval mode, then clamped to
+      ``score_range``: a rising map fitted after training on held-out predictions (``python -m
+      quality.calibrate``) that removes the model's systematic offset, or with the cubic also its
+      compressed ends, without touching its ranking. Training never sees it;
     - ``difference_bands``: ``D > 0`` adds an auxiliary linear frame head estimating, per frame and
       band, the level difference to the clean reference (``D`` = the bands of the targets,
       :mod:`quality.reference_difference`), trained with the ``difference_mse`` loss: dense
@@ -111,7 +144,7 @@ class QualityModel(nn.Module, ABC):
         features: dict[str, Any] | None = None,
         heads: dict[str, tuple[float, float]] | None = None,
         conditions: list[str] | tuple[str, ...] | None = None,
-        calibration: tuple[float, float] | list[float] | None = None,
+        calibration: tuple[float, ...] | list[float] | None = None,
         difference_bands: int = 0,
     ) -> None:
         super().__init__()
@@ -141,16 +174,16 @@ class QualityModel(nn.Module, ABC):
         self.condition_head: nn.Module | None = None
         self.difference_head: nn.Module | None = None
         self.config: dict[str, Any] = {}
-        self.calibration = check_calibration(calibration)
+        self.calibration = check_calibration(calibration, self.score_range)
 
     def resolved_settings(self) -> dict[str, Any]:
         """Settings whose defaults :func:`~quality.models.build_model` writes out into ``config``."""
         return {"features": self.frontend.settings()}
 
-    def set_calibration(self, calibration: tuple[float, float] | list[float] | None) -> None:
-        """Set (or with None remove) the ``[scale, offset]`` line applied to the main score in eval
-        mode; kept in ``config`` so a saved model carries it."""
-        self.calibration = check_calibration(calibration)
+    def set_calibration(self, calibration: tuple[float, ...] | list[float] | None) -> None:
+        """Set (or with None remove) the calibration (``[scale, offset]`` or a cubic) applied to the
+        main score in eval mode; kept in ``config`` so a saved model carries it."""
+        self.calibration = check_calibration(calibration, self.score_range)
         if self.config:
             if self.calibration is None:
                 self.config.pop("calibration", None)
@@ -199,9 +232,9 @@ class QualityModel(nn.Module, ABC):
         if self.training:
             return out
         if self.calibration is not None:
-            scale, offset = self.calibration
-            out.frame_scores = zero_padded(out.frame_scores * scale + offset, out.frame_mask)
-            out.utterance_score = out.utterance_score * scale + offset
+            out.frame_scores = zero_padded(calibrated(out.frame_scores, self.calibration, self.score_range),
+                                           out.frame_mask)
+            out.utterance_score = calibrated(out.utterance_score, self.calibration, self.score_range)
         return self.clamp_to_ranges(out) if self.output_margin or self.calibration is not None else out
 
     def clamp_to_ranges(self, out: QualityOutput) -> QualityOutput:
@@ -286,7 +319,7 @@ class FrameRegressor(QualityModel):
         features: dict[str, Any] | None = None,
         heads: dict[str, tuple[float, float]] | None = None,
         conditions: list[str] | tuple[str, ...] | None = None,
-        calibration: tuple[float, float] | list[float] | None = None,
+        calibration: tuple[float, ...] | list[float] | None = None,
         difference_bands: int = 0,
         pooling: Pooling = "mean",
         disturbance_power: float = 2.0,

@@ -41,7 +41,7 @@ class Ensemble(QualityModel):
         *,
         members: list[dict[str, Any]],
         weights: list[float] | None = None,
-        calibration: tuple[float, float] | list[float] | None = None,
+        calibration: tuple[float, ...] | list[float] | None = None,
         features: dict[str, Any] | None = None,
     ) -> None:
         from . import build_model  # the registry module imports this one

@@ -119,6 +119,20 @@ def test_ema_weights_are_validated_and_saved(snr_lists, tmp_path):
     assert load_model(folder / "model.pt")[1]["epochs_trained"] == 3
 
 
+def test_keep_weights_last_saves_the_final_epoch_not_the_best(snr_lists, tmp_path):
+    train, valid = snr_lists
+    args = ["--model", "hasanet", "--train", str(train), "--valid", str(valid), "--out", str(tmp_path),
+            "--max-epochs", "2", "--set", "keep_weights=last", *SMALL]
+    assert train_main(args) == 0
+    folder = run_folder(tmp_path)
+    last = torch.load(folder / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert last["epoch"] == 1
+    model, meta = load_model(folder / "model.pt")
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(value, last["state_dict"][f"model.{name}"], atol=0, rtol=0, msg=name)
+    assert meta["best_checkpoint"] == "last.ckpt" and meta["train_config"]["keep_weights"] == "last"
+
+
 def test_resume_errors_are_clear(tmp_path, capsys):
     assert train_main(["--resume", str(tmp_path)]) == 1
     assert "no checkpoint to resume from" in capsys.readouterr().err
@@ -139,6 +153,8 @@ def test_bad_config_values_are_clear(snr_lists, tmp_path, capsys):
     assert "patience" in capsys.readouterr().err
     assert train_main([*base, "--set", "ema_decay=1.5"]) == 1
     assert "ema_decay" in capsys.readouterr().err
+    assert train_main([*base, "--set", "keep_weights=final"]) == 1
+    assert "keep_weights" in capsys.readouterr().err
     assert train_main([*base, "--set", "speed_perturb=0.9"]) == 1
     assert "speed_perturb" in capsys.readouterr().err
     assert train_main([*base, "--model", "hasanet", "--loss", "mse+ce"]) == 1

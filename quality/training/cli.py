@@ -4,7 +4,8 @@ A run folder ``<out>/<tag>_<YYYYmmdd_HHMMSS>`` receives ``config.yaml``, ``metri
 sessions of the run; each session's own log is under ``logs/version_N``),
 TensorBoard logs, ``checkpoints/best.ckpt`` + ``last.ckpt`` (Lightning, for ``--resume``) and
 ``model.pt`` (weights + config as plain data: what every other tool takes). The last line
-printed is the validation result of the best checkpoint, e.g.
+printed is the validation result of the weights ``model.pt`` keeps (the best epoch, or the final one
+with ``keep_weights: last``), e.g.
 ``mse: 0.0102, lcc: 0.9421, srcc: 0.9347`` (MSE on the normalised scale).
 """
 from __future__ import annotations
@@ -237,7 +238,8 @@ def train(args: argparse.Namespace) -> dict[str, float]:
                                   best, RUN_DIR_ENV)
     if best_path is None:  # not rank 0
         return {}
-    state = torch.load(best_path, map_location="cpu", weights_only=True)["state_dict"]
+    kept_path = run_dir / "checkpoints" / "last.ckpt" if config.get("keep_weights", "best") == "last" else best_path
+    state = torch.load(kept_path, map_location="cpu", weights_only=True)["state_dict"]
     task.load_state_dict(state)
     model = task.model.cpu().eval()
     pred, heads, _ = predict_table(model, valid_table, batch_size=config["batch_size"])
@@ -245,7 +247,7 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     valid_heads = head_metrics(model, heads, valid_table)
     metadata = {
         "target": target, "train_list": str(train_list), "valid_list": str(valid_list),
-        "epochs_trained": int(trainer.current_epoch), "best_checkpoint": best_path.name,
+        "epochs_trained": int(trainer.current_epoch), "best_checkpoint": kept_path.name,
         "valid_metrics": {k: float(v) for k, v in metrics.items()}, "valid_head_metrics": valid_heads,
         "command": " ".join(sys.argv), "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         "train_config": config,

@@ -28,12 +28,16 @@ DEFAULTS: dict[str, Any] = {
     "speed_perturb": [],  # e.g. [0.9, 1.0, 1.1]: training items played at a random one of these speeds
     "early_stopping": {"monitor": "val_lcc", "patience": 8},
     "ema_decay": None,  # e.g. 0.999: validate and save an exponential moving average of the weights
+    # which epoch model.pt holds: "best" (of early_stopping.monitor on the validation list) or "last" (the
+    # final epoch: for a validation list with too few speakers to pick an epoch by)
+    "keep_weights": "best",
     "num_workers": 2,
     "seed": 0,
 }
 
 MONITOR_MODES = {"val_lcc": "max", "val_srcc": "max", "val_loss": "min", "val_mse": "min"}
 OPTIMIZERS = ("adam", "rmsprop")
+KEEP_WEIGHTS = ("best", "last")
 
 
 def merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +99,8 @@ def validate_config(config: dict[str, Any]) -> None:
     ema = config.get("ema_decay")
     if ema is not None and not (isinstance(ema, (int, float)) and 0.0 < ema < 1.0):
         raise ValueError(f"ema_decay must be a number in (0, 1) or null, got {ema!r}")
+    if config.get("keep_weights", "best") not in KEEP_WEIGHTS:
+        raise ValueError(f"keep_weights must be one of {KEEP_WEIGHTS}, got {config.get('keep_weights')!r}")
     from ..data import check_speed_factors
 
     check_speed_factors(config.get("speed_perturb") or [])

@@ -1,20 +1,14 @@
 """benchmarks/detection_by_severity.py on generated predictions and chains (no audio needed)."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-spec = importlib.util.spec_from_file_location("detection_by_severity", BENCHMARKS / "detection_by_severity.py")
-severity = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(severity)
+from benchmark_scripts import load_benchmark
+
+severity = load_benchmark("detection_by_severity")
 
 
 def test_auc_per_severity_bin(tmp_path, capsys):

@@ -1,7 +1,6 @@
 """benchmarks/dev_sets.py on a tiny generated dev folder (no shared data needed)."""
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,12 +11,11 @@ import pytest
 import soundfile as sf
 
 from quality import build_model, save_model
+
+from benchmark_scripts import load_benchmark
 from synthetic import add_noise, speech_like
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "dev_sets.py"
-spec = importlib.util.spec_from_file_location("dev_sets", SCRIPT)
-dev_sets = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(dev_sets)
+dev_sets = load_benchmark("dev_sets")
 
 SNRS = {"ref": None, "snr20": 20.0, "snr5": 5.0}
 HUMAN = {"ref": 4.9, "snr20": 3.5, "snr5": 2.0}

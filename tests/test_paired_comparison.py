@@ -1,18 +1,14 @@
 """benchmarks/paired_comparison.py on generated predictions (no audio needed)."""
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-spec = importlib.util.spec_from_file_location("paired_comparison", BENCHMARKS / "paired_comparison.py")
-paired = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(paired)
+from benchmark_scripts import load_benchmark
+
+paired = load_benchmark("paired_comparison")
 
 
 def write_case(tmp_path: Path) -> tuple[Path, Path, Path]:

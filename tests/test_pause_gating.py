@@ -1,8 +1,6 @@
 """benchmarks/pause_gating.py on generated clean files, with an untrained model and a fake predictor."""
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,14 +10,11 @@ import pytest
 import soundfile as sf
 
 from quality import build_model, save_model
+
+from benchmark_scripts import load_benchmark
 from synthetic import speech_like
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-SCRIPT = BENCHMARKS / "pause_gating.py"
-spec = importlib.util.spec_from_file_location("pause_gating", SCRIPT)
-pause_gating = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(pause_gating)
+pause_gating = load_benchmark("pause_gating")
 
 
 @pytest.fixture(scope="module")

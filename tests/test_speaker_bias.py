@@ -1,18 +1,12 @@
 """benchmarks/speaker_bias.py on generated predictions with a planted per-speaker offset."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-spec = importlib.util.spec_from_file_location("speaker_bias", BENCHMARKS / "speaker_bias.py")
-speaker_bias = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(speaker_bias)
+from benchmark_scripts import load_benchmark
+
+speaker_bias = load_benchmark("speaker_bias")
 
 
 def test_planted_speaker_offsets_are_found(tmp_path, capsys):

@@ -34,19 +34,5 @@ fi
 NAME=$2; shift 2
 # the rule's candidate, calibrated as the shipped model was; its speed (condition 3) beside the shipped model's
 docs/experiments/eval_candidate.sh $R $NAME nsim9 corpus/noizeus_sim9/train.list "$@"
-[ -f $R/$NAME.onnx ] || $P -m quality.export --checkpoint $R/$NAME.pt --output $R/$NAME.onnx
-# speed as a user gets it: the thread settings of a plain shell (the first run of this script timed both under the
-# OMP_NUM_THREADS=1 exported above, one onnxruntime thread: 186x / 144x; kept as speed_*_omp1.csv)
-for m in shipped:checkpoints/default $NAME:$R/$NAME; do
-    [ -f $R/speed_${m%%:*}.csv ] || env -u OMP_NUM_THREADS $P benchmarks/scoring_speed.py --checkpoint ${m#*:}.pt --onnx ${m#*:}.onnx --no-torch \
-        --durations 8 --files 75 --workers 1 2 --threads default --repeats 2 --no-dnsmos --out $R/speed_${m%%:*}.csv
-done
-cat $R/speed_shipped.csv $R/speed_$NAME.csv
-echo RULE_READ
-evaluate $R/$NAME.pt lists/test_tc.list $R/ev_${NAME}_test_tc & evaluate $R/$NAME.pt lists/test.list $R/ev_${NAME}_test & wait
-evaluate $R/$NAME.pt lists/test_voc.list $R/ev_${NAME}_test_voc & evaluate $R/$NAME.pt lists/test_gate.list $R/ev_${NAME}_test_gate & wait
-for l in test_tc test test_voc test_gate; do
-    $PC --list lists/$l.list --predictions shipped=$R/ev_shipped_$l $NAME=$R/ev_${NAME}_$l > $R/paired_${NAME}_$l.txt
-    cat $R/paired_${NAME}_$l.txt
-done
+docs/experiments/candidate_speed_and_tests.sh $R $NAME
 echo EVAL12_DONE

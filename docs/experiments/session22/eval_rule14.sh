@@ -32,17 +32,5 @@ if [ "$1" = select ]; then
 fi
 NAME=$2; shift 2
 docs/experiments/eval_candidate.sh $R $NAME nsim10 corpus/noizeus_sim10/train.list "$@"
-[ -f $R/$NAME.onnx ] || $P -m quality.export --checkpoint $R/$NAME.pt --output $R/$NAME.onnx
-for m in shipped:checkpoints/default $NAME:$R/$NAME; do
-    [ -f $R/speed_${m%%:*}.csv ] || env -u OMP_NUM_THREADS $P benchmarks/scoring_speed.py --checkpoint ${m#*:}.pt --onnx ${m#*:}.onnx --no-torch \
-        --durations 8 --files 75 --workers 1 2 --threads default --repeats 2 --no-dnsmos --out $R/speed_${m%%:*}.csv
-done
-cat $R/speed_shipped.csv $R/speed_$NAME.csv
-echo RULE_READ
-evaluate $R/$NAME.pt lists/test_tc.list $R/ev_${NAME}_test_tc & evaluate $R/$NAME.pt lists/test.list $R/ev_${NAME}_test & wait
-evaluate $R/$NAME.pt lists/test_voc.list $R/ev_${NAME}_test_voc & evaluate $R/$NAME.pt lists/test_gate.list $R/ev_${NAME}_test_gate & wait
-for l in test_tc test test_voc test_gate; do
-    $PC --list lists/$l.list --predictions shipped=$R/ev_shipped_$l $NAME=$R/ev_${NAME}_$l > $R/paired_${NAME}_$l.txt
-    cat $R/paired_${NAME}_$l.txt
-done
+docs/experiments/candidate_speed_and_tests.sh $R $NAME
 echo EVAL14_DONE

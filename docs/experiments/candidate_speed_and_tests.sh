@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# After eval_candidate.sh: candidate NAME (RUNS/NAME.pt) exported to ONNX, its speed beside the shipped model's
+# (the rules' speed condition), then the four test lists against the shipped model's predictions
+# RUNS/ev_shipped_<list> (test_tc first: the rules' second branch), paired 6-talker comparisons.
+#   docs/experiments/candidate_speed_and_tests.sh RUNS NAME      (shared by session 21's eval_rule12.sh and 22's eval_rule14.sh)
+# Run from the repository root; prints RULE_READ after the speed, and writes RUNS/paired_NAME_<list>.txt.
+set -euo pipefail
+R=$1; NAME=$2
+P=.venv/bin/python
+PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
+evaluate() {  # CHECKPOINT LIST OUT
+    [ -d $3 ] || OMP_NUM_THREADS=1 $P -m quality.evaluate --bootstrap 0 --checkpoint $1 --list $2 --out $3 > $3.log 2>&1
+}
+[ -f $R/$NAME.onnx ] || $P -m quality.export --checkpoint $R/$NAME.pt --output $R/$NAME.onnx
+# speed as a user gets it: the thread settings of a plain shell (session 21's first run timed both under
+# OMP_NUM_THREADS=1, one onnxruntime thread: 186x / 144x; kept as its speed_*_omp1.csv)
+for m in shipped:checkpoints/default $NAME:$R/$NAME; do
+    [ -f $R/speed_${m%%:*}.csv ] || env -u OMP_NUM_THREADS $P benchmarks/scoring_speed.py --checkpoint ${m#*:}.pt --onnx ${m#*:}.onnx --no-torch \
+        --durations 8 --files 75 --workers 1 2 --threads default --repeats 2 --no-dnsmos --out $R/speed_${m%%:*}.csv
+done
+cat $R/speed_shipped.csv $R/speed_$NAME.csv
+echo RULE_READ
+evaluate $R/$NAME.pt lists/test_tc.list $R/ev_${NAME}_test_tc & evaluate $R/$NAME.pt lists/test.list $R/ev_${NAME}_test & wait
+evaluate $R/$NAME.pt lists/test_voc.list $R/ev_${NAME}_test_voc & evaluate $R/$NAME.pt lists/test_gate.list $R/ev_${NAME}_test_gate & wait
+for l in test_tc test test_voc test_gate; do
+    $PC --list lists/$l.list --predictions shipped=$R/ev_shipped_$l $NAME=$R/ev_${NAME}_$l > $R/paired_${NAME}_$l.txt
+    cat $R/paired_${NAME}_$l.txt
+done

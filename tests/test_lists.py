@@ -367,3 +367,49 @@ def test_degradation_names_and_targets() -> None:
     targets = degradation_targets(conditions + ["unknown+noise"], names)
     assert targets.dtype == np.float32 and targets.shape == (6, 4)
     assert targets.tolist() == [[0, 0, 1, 1], [0, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0]]
+
+
+# ------------------------------------------------------------------------------- teacher targets
+def _teacher_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A list of three files (pesq, stoi, sisdr, speaker) and a predictions.csv of quality.evaluate for them."""
+    lst = tmp_path / "train.list"
+    lst.write_text("# columns: path pesq stoi sisdr speaker\n"
+                   "a.wav 2.0 0.5 0.0 s1\nb.wav 4.0 0.9 20.0 s1\nc.wav 1.0 0.2 -10.0 s2\n")
+    pred = tmp_path / "teacher"
+    pred.mkdir()
+    pd.DataFrame({"path": [str(tmp_path / n) for n in ("c.wav", "a.wav", "b.wav")],
+                  "target": [1.0, 2.0, 4.0], "prediction": [2.0, 3.0, 3.0],
+                  "prediction_stoi": [0.4, 0.7, 0.7], "prediction_extra": [9.0, 9.0, 9.0]}).to_csv(pred / "predictions.csv", index=False)
+    return lst, pred
+
+
+def test_cli_teacher_blends_target_and_heads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lst, pred = _teacher_files(tmp_path)
+    out = tmp_path / "train_teacher.list"
+    assert main(["teacher", str(lst), str(out), "--predictions", str(pred), "--weight", "0.5", "--target", "pesq"]) == 0
+    assert "pesq, stoi = 0.5 x teacher" in capsys.readouterr().out
+    got = read_list(out).set_index("path")
+    a, b, c = (str(tmp_path / n) for n in ("a.wav", "b.wav", "c.wav"))
+    assert got.loc[[a, b, c], "pesq"].tolist() == pytest.approx([2.5, 3.5, 1.5])
+    assert got.loc[[a, b, c], "stoi"].tolist() == pytest.approx([0.6, 0.8, 0.3])
+    assert got.loc[[a, b, c], "sisdr"].tolist() == pytest.approx([0.0, 20.0, -10.0])  # no prediction_sisdr: kept
+    assert got.loc[a, "speaker"] == "s1" and list(got.columns) == ["pesq", "stoi", "sisdr", "speaker"]
+    # weight 1 (the default): the teacher's scores alone, from predictions.csv given as a file
+    assert main(["teacher", str(lst), str(out), "--predictions", str(pred / "predictions.csv"), "--target", "pesq"]) == 0
+    assert read_list(out).set_index("path").loc[[a, b, c], "pesq"].tolist() == pytest.approx([3.0, 3.0, 2.0])
+
+
+def test_cli_teacher_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lst, pred = _teacher_files(tmp_path)
+    out = tmp_path / "o.list"
+    assert main(["teacher", str(lst), str(out), "--predictions", str(pred), "--target", "pesq", "--weight", "0"]) == 1
+    assert "--weight must be in (0, 1]" in capsys.readouterr().err
+    table = pd.read_csv(pred / "predictions.csv")
+    table.iloc[:2].to_csv(pred / "predictions.csv", index=False)
+    assert main(["teacher", str(lst), str(out), "--predictions", str(pred), "--target", "pesq"]) == 1
+    err = capsys.readouterr().err
+    assert "1 of 3 file(s) have no prediction" in err and "b.wav" in err and str(lst) in err
+    table.drop(columns="prediction").to_csv(pred / "predictions.csv", index=False)
+    assert main(["teacher", str(lst), str(out), "--predictions", str(pred), "--target", "pesq"]) == 1
+    assert "not a predictions.csv" in capsys.readouterr().err
+    assert not out.exists()

@@ -6,7 +6,8 @@ described in :mod:`quality.lists.reading`.
 
 Modules: ``reading`` (:func:`read_list`), ``writing`` (:func:`write_list`), ``scores`` (bins,
 :func:`balance_list`, stats), ``split`` (:func:`split_list`), ``conditions`` (degradation types),
-``cli`` (``python -m quality.lists {balance,split,stats,convert} --help``).
+``teacher`` (:func:`blend_teacher`, distillation targets), ``cli``
+(``python -m quality.lists {balance,split,stats,convert,teacher} --help``).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from .conditions import CLEAN_CONDITION, CONDITION_SEPARATOR, degradation_names,
 from .reading import ListError, read_list, resolve_path
 from .scores import balance_list, bin_counts, format_stats, resolve_target
 from .split import SPLITS, split_list
+from .teacher import blend_teacher, read_predictions
 from .writing import write_list
 
 __all__ = [
@@ -25,6 +27,8 @@ __all__ = [
     "resolve_target",
     "balance_list",
     "split_list",
+    "blend_teacher",
+    "read_predictions",
     "bin_counts",
     "format_stats",
     "degradation_names",

@@ -1,4 +1,4 @@
-"""``python -m quality.lists {balance,split,stats,convert}``: the list tools on the command line."""
+"""``python -m quality.lists {balance,split,stats,convert,teacher}``: the list tools on the command line."""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +11,7 @@ import pandas as pd
 from .reading import read_list
 from .scores import balance_list, bin_counts, format_stats, resolve_target
 from .split import split_list
+from .teacher import blend_teacher, read_predictions
 from .writing import write_list
 
 
@@ -75,14 +76,22 @@ def _cmd_convert(args: argparse.Namespace) -> None:
     print(f"wrote {args.output}: {len(df)} rows")
 
 
+def _cmd_teacher(args: argparse.Namespace) -> None:
+    df, target = _load(args.input, args.target)
+    out, columns = blend_teacher(df, read_predictions(args.predictions), args.weight, target, args.input)
+    write_list(out, args.output, relative=args.relative)
+    print(f"wrote {args.output}: {len(out)} rows, {', '.join(columns)} = {args.weight:g} x teacher + "
+          f"{1 - args.weight:g} x label")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m quality.lists`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="python -m quality.lists",
         description="Score lists (.list 'path score ...' or .csv/.tsv with a 'path' column): "
-        "balance by score bins, split by group, print stats, convert formats.",
+        "balance by score bins, split by group, print stats, convert formats, blend in a teacher's scores.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{balance,split,stats,convert}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{balance,split,stats,convert,teacher}")
     target_help = "score column (default: 'score', else the only numeric column)"
 
     p = sub.add_parser("balance", help="sample every score bin to the same number of rows",
@@ -127,6 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write every path relative to the output's folder (with '..' where needed), "
                         "e.g. for lists kept beside a corpus folder")
     p.set_defaults(func=_cmd_convert)
+
+    p = sub.add_parser("teacher", help="blend the labels with a teacher model's predictions (distillation)",
+                       description="Replace the target column, and each head column the predictions carry, by "
+                       "WEIGHT x prediction + (1 - WEIGHT) x label. The predictions come from "
+                       "'python -m quality.evaluate --checkpoint TEACHER --list INPUT --out DIR'.")
+    p.add_argument("input", help="input list (.list/.csv/.tsv)")
+    p.add_argument("output", help="output list; format by extension")
+    p.add_argument("--predictions", required=True, metavar="DIR",
+                   help="quality.evaluate output folder (or its predictions.csv) for the input's files")
+    p.add_argument("--weight", type=float, default=1.0, help="teacher's share, in (0, 1] (default: %(default)s)")
+    p.add_argument("--target", help=target_help)
+    p.add_argument("--relative", action="store_true", help="write every path relative to the output's folder")
+    p.set_defaults(func=_cmd_teacher)
     return parser
 
 

@@ -44,9 +44,10 @@ def blend_teacher(df: pd.DataFrame, predictions: pd.DataFrame, weight: float = 1
     if missing.any():
         raise ValueError(f"{source}: {int(missing.sum())} of {len(df)} file(s) have no prediction, "
                          f"e.g. {df['path'][missing].iloc[0]}; evaluate the teacher on this list first")
+    rows = predictions.loc[df["path"]]  # the teacher's row for each of the list's rows, looked up once
     out = df.copy()
     for column, predicted in columns.items():
-        teacher = predictions.loc[out["path"], predicted].to_numpy(dtype=np.float64)
+        teacher = rows[predicted].to_numpy(dtype=np.float64)
         if not np.isfinite(teacher).all():
             raise ValueError(f"{source}: the teacher's {predicted!r} is missing or not finite for "
                              f"{int((~np.isfinite(teacher)).sum())} file(s)")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A candidate ensemble against the shipped model on a decision set and N_real (the reading of the
-# session rules): equal-weight ensemble of the members, calibrated on $CALIBRATION_LIST (default
+# A candidate against the shipped model on a decision set and N_real (the reading of the session rules):
+# equal-weight ensemble of the members (or the one network, when one is given), calibrated on $CALIBRATION_LIST (default
 # lists/valid_tc.list), quality.evaluate of both models on both lists, paired 6-talker comparison.
 #   [CALIBRATION_LIST=L] docs/experiments/eval_candidate.sh RUNS NAME SET_NAME SET_LIST MEMBER_PT MEMBER_PT...
 # e.g. docs/experiments/eval_candidate.sh runs/v16 E3F3 nsim4 corpus/noizeus_sim4/train.list \
@@ -11,8 +11,9 @@ R=$1; NAME=$2; SET=$3; LIST=$4; shift 4
 CAL=${CALIBRATION_LIST:-lists/valid_tc.list}
 P=.venv/bin/python
 [ -f $R/$NAME.pt ] || {
-    $P -m quality.ensemble --members "$@" --output $R/${NAME}_raw.pt
-    $P -m quality.calibrate --checkpoint $R/${NAME}_raw.pt --list $CAL --output $R/$NAME.pt
+    RAW=$1
+    [ $# -eq 1 ] || { RAW=$R/${NAME}_raw.pt; $P -m quality.ensemble --members "$@" --output $RAW; }
+    $P -m quality.calibrate --checkpoint $RAW --list $CAL --output $R/$NAME.pt
 }
 NR=corpus/noizeus_real/all.list
 for m in shipped:checkpoints/default.pt $NAME:$R/$NAME.pt; do

@@ -2,7 +2,7 @@
 # A candidate against the shipped model on a decision set and N_real (the reading of the session rules):
 # equal-weight ensemble of the members (or the one network, when one is given), calibrated on $CALIBRATION_LIST (default
 # lists/valid_tc.list), quality.evaluate of both models on both lists, paired 6-talker comparison.
-#   [CALIBRATION_LIST=L] docs/experiments/eval_candidate.sh RUNS NAME SET_NAME SET_LIST MEMBER_PT MEMBER_PT...
+#   [CALIBRATION_LIST=L] docs/experiments/eval_candidate.sh RUNS NAME SET_NAME SET_LIST MEMBER_PT [MEMBER_PT...]
 # e.g. docs/experiments/eval_candidate.sh runs/v16 E3F3 nsim4 corpus/noizeus_sim4/train.list \
 #          runs/v16/E3/model.pt runs/v16/F3/model.pt
 # Run from the repository root; writes RUNS/NAME.pt, RUNS/ev_*, RUNS/paired_<SET_NAME>.txt, RUNS/paired_nreal.txt.

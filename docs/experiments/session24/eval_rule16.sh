@@ -26,7 +26,7 @@ if [ "$1" = decide ]; then
     docs/experiments/candidate_speed_and_tests.sh $R S50
     echo DECIDE_DONE; exit 0
 fi
-$P -m quality.calibrate --checkpoint runs/v23/S100/model.pt --list lists/valid_tc.list --output $R/S100.pt
+[ -f $R/S100.pt ] || $P -m quality.calibrate --checkpoint runs/v23/S100/model.pt --list lists/valid_tc.list --output $R/S100.pt
 [ -f $R/T_last.pt ] || $P -m quality.calibrate --checkpoint runs/v22/T_last/model.pt --list lists/valid_tc.list --output $R/T_last.pt
 evaluate $R/T_last.pt $SET $R/ev_T_last_nsim12
 $PC --list $SET --predictions shipped=$R/ev_shipped_nsim12 T_last=$R/ev_T_last_nsim12 S50=$R/ev_S50_nsim12 > $R/paired_read_nsim12.txt

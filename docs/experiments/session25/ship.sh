@@ -10,7 +10,7 @@ cp runs/v25/K_tcn/model.pt runs/v25/K_tcn/config.yaml runs/v25/K_tcn/metrics.csv
 { echo "# docs/experiments/session25/launch.sh (RULE17.md); progress-bar lines removed"
   tr '\r' '\n' < runs/v25/K_tcn.log | grep -v 'it/s\|s/it\|^\s*$' ; } > $dst/train_filtered.log
 $P -m quality.ensemble --members $M/E_ftC_nodrop/model.pt $M/F_ftS_nodrop/model.pt $M/NT_ft/model.pt $M/K_tcn/model.pt \
-    --output runs/v25/ship_raw.pt
+    --valid lists/valid.list --output runs/v25/ship_raw.pt
 $P -m quality.calibrate --checkpoint runs/v25/ship_raw.pt --list lists/valid_tc.list --output checkpoints/default.pt
 $P -m quality.export --checkpoint checkpoints/default.pt --output checkpoints/default.onnx
 $P -m quality.evaluate --checkpoint checkpoints/default.pt --list lists/test.list --out runs/v25/test_eval_shipped25 --bootstrap 1000

@@ -8,9 +8,7 @@ set -euo pipefail
 R=$1; NAME=$2
 P=.venv/bin/python
 PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
-evaluate() {  # CHECKPOINT LIST OUT
-    [ -d $3 ] || OMP_NUM_THREADS=1 $P -m quality.evaluate --bootstrap 0 --checkpoint $1 --list $2 --out $3 > $3.log 2>&1
-}
+. "$(dirname "$0")/evaluate.sh"
 [ -f $R/$NAME.onnx ] || $P -m quality.export --checkpoint $R/$NAME.pt --output $R/$NAME.onnx
 # speed as a user gets it: the thread settings of a plain shell (session 21's first run timed both under
 # OMP_NUM_THREADS=1, one onnxruntime thread: 186x / 144x; kept as its speed_*_omp1.csv)

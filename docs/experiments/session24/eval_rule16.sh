@@ -18,9 +18,7 @@ mkdir -p $R
 for l in nreal test_tc test test_voc test_gate; do
     [ -e $R/ev_shipped_$l ] || ln -s ../v21/ev_shipped_$l $R/ev_shipped_$l
 done
-evaluate() {  # CHECKPOINT LIST OUT
-    [ -d $3 ] || $P -m quality.evaluate --bootstrap 0 --checkpoint $1 --list $2 --out $3 > $3.log 2>&1
-}
+. docs/experiments/evaluate.sh
 if [ "$1" = decide ]; then
     docs/experiments/eval_candidate.sh $R S50 nsim12 $SET runs/v23/S50/model.pt
     docs/experiments/candidate_speed_and_tests.sh $R S50

@@ -13,9 +13,7 @@ R=runs/v25
 SET=corpus/noizeus_sim13/train.list
 M=checkpoints/default_members
 PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
-evaluate() {  # CHECKPOINT LIST OUT
-    [ -d $3 ] || $P -m quality.evaluate --bootstrap 0 --checkpoint $1 --list $2 --out $3 > $3.log 2>&1
-}
+. docs/experiments/evaluate.sh
 if [ "$1" = decide ]; then
     evaluate checkpoints/default.pt lists/test.list $R/ev_shipped_test & evaluate checkpoints/default.pt lists/test_tc.list $R/ev_shipped_test_tc & wait
     evaluate checkpoints/default.pt lists/test_voc.list $R/ev_shipped_test_voc & evaluate checkpoints/default.pt lists/test_gate.list $R/ev_shipped_test_gate & wait

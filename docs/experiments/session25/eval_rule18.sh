@@ -7,7 +7,6 @@ cd "$(dirname "$0")/../../.."
 export OMP_NUM_THREADS=1
 R=runs/v25
 M=checkpoints/default_members
-rm -rf $R/ev_shipped_nreal $R/ev_EFNTK_nreal   # eval_candidate.sh names N_real's outputs without the set: score it again
 docs/experiments/eval_candidate.sh $R EFNTK nsim14 corpus/noizeus_sim14/train.list $M/E_ftC_nodrop/model.pt \
     $M/F_ftS_nodrop/model.pt $M/NT_ft/model.pt $R/K_tcn/model.pt
 docs/experiments/candidate_speed_and_tests.sh $R EFNTK

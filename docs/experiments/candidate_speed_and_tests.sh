@@ -18,8 +18,7 @@ for m in shipped:checkpoints/default $NAME:$R/$NAME; do
 done
 cat $R/speed_shipped.csv $R/speed_$NAME.csv
 echo RULE_READ
-evaluate $R/$NAME.pt lists/test_tc.list $R/ev_${NAME}_test_tc & evaluate $R/$NAME.pt lists/test.list $R/ev_${NAME}_test & wait
-evaluate $R/$NAME.pt lists/test_voc.list $R/ev_${NAME}_test_voc & evaluate $R/$NAME.pt lists/test_gate.list $R/ev_${NAME}_test_gate & wait
+evaluate_test_lists $R/$NAME.pt $R/ev_${NAME}
 for l in test_tc test test_voc test_gate; do
     $PC --list lists/$l.list --predictions shipped=$R/ev_shipped_$l $NAME=$R/ev_${NAME}_$l > $R/paired_${NAME}_$l.txt
     cat $R/paired_${NAME}_$l.txt

@@ -15,8 +15,7 @@ M=checkpoints/default_members
 PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
 . docs/experiments/evaluate.sh
 if [ "$1" = decide ]; then
-    evaluate checkpoints/default.pt lists/test.list $R/ev_shipped_test & evaluate checkpoints/default.pt lists/test_tc.list $R/ev_shipped_test_tc & wait
-    evaluate checkpoints/default.pt lists/test_voc.list $R/ev_shipped_test_voc & evaluate checkpoints/default.pt lists/test_gate.list $R/ev_shipped_test_gate & wait
+    evaluate_test_lists checkpoints/default.pt $R/ev_shipped
     docs/experiments/eval_candidate.sh $R EFNTKK2 nsim15 $SET $M/E_ftC_nodrop/model.pt $M/F_ftS_nodrop/model.pt \
         $M/NT_ft/model.pt $M/K_tcn/model.pt $R/K2_tcn/model.pt
     cp $R/paired_nreal.txt $R/paired_EFNTKK2_nreal.txt; cp $R/paired_nsim15.txt $R/paired_EFNTKK2_nsim15.txt

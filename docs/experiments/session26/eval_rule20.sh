@@ -17,8 +17,7 @@ case "$1" in
     *) echo "usage: $0 with-K2|without-K2" >&2; exit 1 ;;
 esac
 mkdir -p $R
-evaluate checkpoints/default.pt lists/test.list $R/ev_shipped_test & evaluate checkpoints/default.pt lists/test_tc.list $R/ev_shipped_test_tc & wait
-evaluate checkpoints/default.pt lists/test_voc.list $R/ev_shipped_test_voc & evaluate checkpoints/default.pt lists/test_gate.list $R/ev_shipped_test_gate & wait
+evaluate_test_lists checkpoints/default.pt $R/ev_shipped
 docs/experiments/eval_candidate.sh $R $NAME nsim16 corpus/noizeus_sim16/train.list $M/E_ftC_nodrop/model.pt \
     $M/F_ftS_nodrop/model.pt $M/NT_ft/model.pt runs/v26/Kc_tcn/model.pt "${EXTRA[@]}"
 cp $R/paired_nreal.txt $R/paired_${NAME}_nreal.txt; cp $R/paired_nsim16.txt $R/paired_${NAME}_nsim16.txt

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Session 26: ship the members a rule admitted as checkpoints/default.pt and default.onnx. Members are folder names in
-# checkpoints/default_members/; a name not there yet is copied in from runs/v26/ (model, config, metrics, filtered log).
-#   ship.sh OUT MEMBER...      e.g. ship.sh runs/v26 E_ftC_nodrop F_ftS_nodrop NT_ft K_tcn K2_tcn
+# Ship the members a session rule admitted as checkpoints/default.pt and default.onnx (sessions 26 and on). Members are
+# folder names in checkpoints/default_members/; a name not there yet is copied in from SRC/ (the runs folder of the
+# session's launch.sh: model, config, metrics and the training log without its progress-bar lines).
+#   ship.sh SRC OUT MEMBER...      e.g. ship.sh runs/v26 runs/v26 E_ftC_nodrop F_ftS_nodrop NT_ft K_tcn K2_tcn
 # Writes OUT/ship_raw.pt, OUT/test_eval_shipped (bootstrap over speakers) and OUT/dev_sets.csv; prints SHIP_DONE.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 P=.venv/bin/python
 M=checkpoints/default_members
-OUT=$1; shift
+SRC=$1; OUT=$2; shift 2
 members=()
 for name in "$@"; do
     if [ ! -d $M/$name ]; then
         mkdir -p $M/$name
-        cp runs/v26/$name/model.pt runs/v26/$name/config.yaml runs/v26/$name/metrics.csv $M/$name/
-        { echo "# docs/experiments/session26/launch.sh (RULE19.md, RULE20.md); progress-bar lines removed"
-          tr '\r' '\n' < runs/v26/$name.log | grep -v 'it/s\|s/it\|^\s*$' ; } > $M/$name/train_filtered.log
+        cp $SRC/$name/model.pt $SRC/$name/config.yaml $SRC/$name/metrics.csv $M/$name/
+        { echo "# trained in $SRC by that session's docs/experiments/sessionNN/launch.sh; progress-bar lines removed"
+          tr '\r' '\n' < $SRC/$name.log | grep -v 'it/s\|s/it\|^\s*$' ; } > $M/$name/train_filtered.log
     fi
     members+=($M/$name/model.pt)
 done

@@ -7,6 +7,8 @@
 #   eval_rules.sh rule22 K2c|K2 after RULE21 is decided (and shipped, if it passed) and after
 #                               `docs/experiments/build_decision.sh 31 corpus/noizeus_sim18`: E+F+NT+Kcc+<K2c|K2>
 #                               against the default of that moment; outputs in runs/v27_rule22
+#   eval_rules.sh rule23        after `docs/experiments/build_decision.sh 32 corpus/noizeus_sim19`:
+#                               E+F+NT+Kc+K2+K2c+Kcc against the default; outputs in runs/v27_rule23
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 export OMP_NUM_THREADS=1
@@ -50,5 +52,9 @@ case "${1:-}" in
         decide runs/v27_rule22 EFNTKcc$2 nsim18 corpus/noizeus_sim18/train.list "${BASE[@]}" $V/Kcc_tcn/model.pt \
             $SECOND
         echo DECIDE22_DONE ;;
-    *) echo "usage: $0 rule21 | read | rule22 K2c|K2" >&2; exit 1 ;;
+    rule23)
+        decide runs/v27_rule23 EFNTKcK2K2cKcc nsim19 corpus/noizeus_sim19/train.list "${BASE[@]}" \
+            $M/Kc_tcn/model.pt $M/K2_tcn/model.pt $V/K2c_tcn/model.pt $V/Kcc_tcn/model.pt
+        echo DECIDE23_DONE ;;
+    *) echo "usage: $0 rule21 | read | rule22 K2c|K2 | rule23" >&2; exit 1 ;;
 esac

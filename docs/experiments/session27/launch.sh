@@ -10,13 +10,8 @@ export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 T=.venv/bin/train-quality
 M=checkpoints/default_members
 mkdir -p runs/v27
-COMMON=(--model tcn --config configs/shipped.yaml --train lists/train_tc_balanced.list --valid lists/valid_tc.list
-        --set model.score_range=[1.0,4.64] --set 'model.heads={stoi: [0.0, 1.0], sisdr: [-20.0, 40.0]}'
-        --set model.normalized_output=true --set 'model.features={kind: logpow, normalize: utterance, mel_bands: 64}'
-        --set model.conditions=auto --set model.dropout=0.0 --set keep_weights=last
-        --set model.channels=96 --set model.kernel_size=3 --set 'model.dilations=[1, 2, 4, 8, 16, 1, 2, 4, 8, 16]'
-        --set model.linear_size=128 --set 'model.quantiles=[0.05, 0.25, 0.5, 0.75, 0.95]'
-        --loss 'mse+frame_mse+heads_mse:0.5+condition_bce:0.5' --max-minutes 75 --out runs/v27)
+. docs/experiments/tcn_recipe.sh
+COMMON=("${TCN_RECIPE[@]}" --out runs/v27)
 $T "${COMMON[@]}" --set seed=2 --lr 3e-4 --init $M/K2_tcn/model.pt --run-name K2c_tcn > runs/v27/K2c_tcn.log 2>&1 &
 $T "${COMMON[@]}" --set seed=1 --lr 1e-4 --init $M/Kc_tcn/model.pt --run-name Kcc_tcn > runs/v27/Kcc_tcn.log 2>&1 &
 wait

@@ -5,7 +5,7 @@
 #   ship.sh SRC OUT MEMBER...      e.g. ship.sh runs/v26 runs/v26 E_ftC_nodrop F_ftS_nodrop NT_ft K_tcn K2_tcn
 # Writes OUT/ship_raw.pt, OUT/test_eval_shipped (bootstrap over speakers) and OUT/dev_sets.csv; prints SHIP_DONE.
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/../.."
 P=.venv/bin/python
 M=checkpoints/default_members
 SRC=$1; OUT=$2; shift 2

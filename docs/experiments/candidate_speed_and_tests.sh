@@ -3,18 +3,30 @@
 # (the rules' speed condition), then the four test lists against the shipped model's predictions
 # RUNS/ev_shipped_<list> (test_tc first: the rules' second branch), paired 6-talker comparisons.
 #   docs/experiments/candidate_speed_and_tests.sh RUNS NAME      (shared by session 21's eval_rule12.sh and 22's eval_rule14.sh)
+# Each speed run starts once the 1-minute load average is below 0.5 (waiting up to 10 minutes; it prints the load it
+# starts at); SPEED_REPEATS timed runs each, the median reported (default 2; session 28's rules: 5).
 # Run from the repository root; prints RULE_READ after the speed, and writes RUNS/paired_NAME_<list>.txt.
 set -euo pipefail
 R=$1; NAME=$2
 P=.venv/bin/python
 PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
 . "$(dirname "$0")/evaluate.sh"
+wait_quiet() {  # until the 1-minute load average is below 0.5, at most 10 minutes
+    for _ in $(seq 60); do
+        awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l < 0.5) }' && break
+        sleep 10
+    done
+    echo "speed run starts at load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
 [ -f $R/$NAME.onnx ] || $P -m quality.export --checkpoint $R/$NAME.pt --output $R/$NAME.onnx
 # speed as a user gets it: the thread settings of a plain shell (session 21's first run timed both under
 # OMP_NUM_THREADS=1, one onnxruntime thread: 186x / 144x; kept as its speed_*_omp1.csv)
 for m in shipped:checkpoints/default $NAME:$R/$NAME; do
-    [ -f $R/speed_${m%%:*}.csv ] || env -u OMP_NUM_THREADS $P benchmarks/scoring_speed.py --checkpoint ${m#*:}.pt --onnx ${m#*:}.onnx --no-torch \
-        --durations 8 --files 75 --workers 1 2 --threads default --repeats 2 --no-dnsmos --out $R/speed_${m%%:*}.csv
+    [ -f $R/speed_${m%%:*}.csv ] && continue
+    wait_quiet
+    env -u OMP_NUM_THREADS $P benchmarks/scoring_speed.py --checkpoint ${m#*:}.pt --onnx ${m#*:}.onnx --no-torch \
+        --durations 8 --files 75 --workers 1 2 --threads default --repeats ${SPEED_REPEATS:-2} --no-dnsmos \
+        --out $R/speed_${m%%:*}.csv
 done
 cat $R/speed_shipped.csv $R/speed_$NAME.csv
 echo RULE_READ

@@ -18,30 +18,12 @@ V=runs/v28
 SHIPPED=($M/E_ftC_nodrop/model.pt $M/F_ftS_nodrop/model.pt $M/NT_ft/model.pt $M/Kc_tcn/model.pt $M/K2_tcn/model.pt)
 PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
 . docs/experiments/evaluate.sh
-wait_quiet() {  # until the 1-minute load average is below 0.5, at most 10 minutes; prints the load it starts at
-    for _ in $(seq 60); do
-        awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l < 0.5) }' && break
-        sleep 10
-    done
-    echo "speed run starts at load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-}
-quiet_speed() {  # RUNS NAME: the rules' speed condition, shipped model first, 5 repeats (median), quiet machine
-    local R=$1 NAME=$2
-    [ -f $R/$NAME.onnx ] || $P -m quality.export --checkpoint $R/$NAME.pt --output $R/$NAME.onnx
-    for m in shipped:checkpoints/default $NAME:$R/$NAME; do
-        [ -f $R/speed_${m%%:*}.csv ] && continue
-        wait_quiet
-        env -u OMP_NUM_THREADS $P benchmarks/scoring_speed.py --checkpoint ${m#*:}.pt --onnx ${m#*:}.onnx --no-torch \
-            --durations 8 --files 75 --workers 1 2 --threads default --repeats 5 --no-dnsmos --out $R/speed_${m%%:*}.csv
-    done
-}
-decide() {  # RUNS NAME SET_NAME SET_LIST MEMBER...: eval_candidate.sh, quiet speed, then the test lists
+decide() {  # RUNS NAME SET_NAME SET_LIST MEMBER...: eval_candidate.sh, speed (median of 5), test lists
     local R=$1 NAME=$2 SET=$3; mkdir -p $R
     evaluate_test_lists checkpoints/default.pt $R/ev_shipped
     docs/experiments/eval_candidate.sh "$@"
     cp $R/paired_nreal.txt $R/paired_${NAME}_nreal.txt; cp $R/paired_$SET.txt $R/paired_${NAME}_$SET.txt
-    quiet_speed $R $NAME
-    docs/experiments/candidate_speed_and_tests.sh $R $NAME
+    SPEED_REPEATS=5 docs/experiments/candidate_speed_and_tests.sh $R $NAME
 }
 case "${1:-}" in
     rule24)

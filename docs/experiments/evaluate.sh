@@ -1,9 +1,18 @@
 # Sourced by the experiment scripts: `evaluate CHECKPOINT LIST OUT` runs quality.evaluate (one torch thread, no
-# bootstrap) unless OUT already exists, its log in OUT.log. Needs P (the Python of the venv).
+# bootstrap) unless OUT already exists, its log in OUT.log. Needs P (the Python of the venv). `decide` is a session
+# rule's whole reading (sessions 27 and 28; run from the repository root).
 evaluate() {  # CHECKPOINT LIST OUT
     [ -d $3 ] || OMP_NUM_THREADS=1 $P -m quality.evaluate --bootstrap 0 --checkpoint $1 --list $2 --out $3 > $3.log 2>&1
 }
 evaluate_test_lists() {  # CHECKPOINT PREFIX: evaluate on the four test lists into PREFIX_<list>, two at a time
     evaluate $1 lists/test_tc.list ${2}_test_tc & evaluate $1 lists/test.list ${2}_test & wait
     evaluate $1 lists/test_voc.list ${2}_test_voc & evaluate $1 lists/test_gate.list ${2}_test_gate & wait
+}
+decide() {  # RUNS NAME SET_NAME SET_LIST MEMBER...: the shipped model on the test lists, eval_candidate.sh, then the
+            # speed (SPEED_REPEATS from the environment) and the test lists (candidate_speed_and_tests.sh)
+    local R=$1 NAME=$2 SET=$3; mkdir -p $R
+    evaluate_test_lists checkpoints/default.pt $R/ev_shipped
+    docs/experiments/eval_candidate.sh "$@"
+    cp $R/paired_nreal.txt $R/paired_${NAME}_nreal.txt; cp $R/paired_$SET.txt $R/paired_${NAME}_$SET.txt
+    docs/experiments/candidate_speed_and_tests.sh $R $NAME
 }

@@ -18,13 +18,6 @@ V=runs/v27
 BASE=($M/E_ftC_nodrop/model.pt $M/F_ftS_nodrop/model.pt $M/NT_ft/model.pt)
 PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
 . docs/experiments/evaluate.sh
-decide() {  # RUNS NAME SET_NAME SET_LIST MEMBER...: eval_candidate.sh, then speed and test lists
-    local R=$1 NAME=$2 SET=$3; mkdir -p $R
-    evaluate_test_lists checkpoints/default.pt $R/ev_shipped
-    docs/experiments/eval_candidate.sh "$@"
-    cp $R/paired_nreal.txt $R/paired_${NAME}_nreal.txt; cp $R/paired_$SET.txt $R/paired_${NAME}_$SET.txt
-    docs/experiments/candidate_speed_and_tests.sh $R $NAME
-}
 case "${1:-}" in
     rule21)
         decide $V EFNTKcK2c nsim17 corpus/noizeus_sim17/train.list "${BASE[@]}" $M/Kc_tcn/model.pt \

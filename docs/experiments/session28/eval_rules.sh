@@ -11,20 +11,13 @@
 #                          outputs in runs/v28_rule25
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-export OMP_NUM_THREADS=1
+export OMP_NUM_THREADS=1 SPEED_REPEATS=5   # the rules' speed condition: median of 5 (candidate_speed_and_tests.sh)
 P=.venv/bin/python
 M=checkpoints/default_members
 V=runs/v28
 SHIPPED=($M/E_ftC_nodrop/model.pt $M/F_ftS_nodrop/model.pt $M/NT_ft/model.pt $M/Kc_tcn/model.pt $M/K2_tcn/model.pt)
 PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
 . docs/experiments/evaluate.sh
-decide() {  # RUNS NAME SET_NAME SET_LIST MEMBER...: eval_candidate.sh, speed (median of 5), test lists
-    local R=$1 NAME=$2 SET=$3; mkdir -p $R
-    evaluate_test_lists checkpoints/default.pt $R/ev_shipped
-    docs/experiments/eval_candidate.sh "$@"
-    cp $R/paired_nreal.txt $R/paired_${NAME}_nreal.txt; cp $R/paired_$SET.txt $R/paired_${NAME}_$SET.txt
-    SPEED_REPEATS=5 docs/experiments/candidate_speed_and_tests.sh $R $NAME
-}
 case "${1:-}" in
     rule24)
         decide $V EFNTKcK2K3eK4e nsim20 corpus/noizeus_sim20/train.list "${SHIPPED[@]}" \

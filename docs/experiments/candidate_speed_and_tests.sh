@@ -11,13 +11,6 @@ R=$1; NAME=$2
 P=.venv/bin/python
 PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
 . "$(dirname "$0")/evaluate.sh"
-wait_quiet() {  # until the 1-minute load average is below 0.5, at most 10 minutes
-    for _ in $(seq 60); do
-        awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l < 0.5) }' && break
-        sleep 10
-    done
-    echo "speed run starts at load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-}
 [ -f $R/$NAME.onnx ] || $P -m quality.export --checkpoint $R/$NAME.pt --output $R/$NAME.onnx
 # speed as a user gets it: the thread settings of a plain shell (session 21's first run timed both under
 # OMP_NUM_THREADS=1, one onnxruntime thread: 186x / 144x; kept as its speed_*_omp1.csv)

@@ -1,6 +1,6 @@
 # Sourced by the experiment scripts: `evaluate CHECKPOINT LIST OUT` runs quality.evaluate (one torch thread, no
 # bootstrap) unless OUT already exists, its log in OUT.log. Needs P (the Python of the venv). `decide` is a session
-# rule's whole reading (sessions 27 and 28; run from the repository root).
+# rule's whole reading (sessions 27 and 28; run from the repository root). `wait_quiet` precedes every speed run.
 evaluate() {  # CHECKPOINT LIST OUT
     [ -d $3 ] || OMP_NUM_THREADS=1 $P -m quality.evaluate --bootstrap 0 --checkpoint $1 --list $2 --out $3 > $3.log 2>&1
 }
@@ -15,4 +15,12 @@ decide() {  # RUNS NAME SET_NAME SET_LIST MEMBER...: the shipped model on the te
     docs/experiments/eval_candidate.sh "$@"
     cp $R/paired_nreal.txt $R/paired_${NAME}_nreal.txt; cp $R/paired_$SET.txt $R/paired_${NAME}_$SET.txt
     docs/experiments/candidate_speed_and_tests.sh $R $NAME
+}
+
+wait_quiet() {  # until the 1-minute load average is below 0.5, at most 10 minutes
+    for _ in $(seq 60); do
+        awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l < 0.5) }' && break
+        sleep 10
+    done
+    echo "speed run starts at load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 }

@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 D28=$1 OUT=$2; mkdir -p $OUT
 P=.venv/bin/python
+. docs/experiments/evaluate.sh
 run() {  # CHECKPOINT_PREFIX DURATIONS OUT_CSV
-    for _ in $(seq 60); do awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l < 0.5) }' && break; sleep 10; done
-    echo "start at load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    wait_quiet
     env -u OMP_NUM_THREADS $P benchmarks/scoring_speed.py --checkpoint $1.pt --onnx $1.onnx --no-torch --durations $2 \
         --files 75 --workers 1 2 --threads default --repeats 3 --no-dnsmos --out $3
 }

@@ -1,6 +1,6 @@
 # Sourced by the experiment scripts: `evaluate CHECKPOINT LIST OUT` runs quality.evaluate (one torch thread, no
 # bootstrap) unless OUT already exists, its log in OUT.log. Needs P (the Python of the venv). `decide` is a session
-# rule's whole reading (sessions 27 and 28; run from the repository root). `wait_quiet` precedes every speed run.
+# rule's whole reading (sessions 27 and 28; run from the repository root), `read_alone` the networks alone. `wait_quiet` precedes every speed run.
 evaluate() {  # CHECKPOINT LIST OUT
     [ -d $3 ] || OMP_NUM_THREADS=1 $P -m quality.evaluate --bootstrap 0 --checkpoint $1 --list $2 --out $3 > $3.log 2>&1
 }
@@ -15,6 +15,24 @@ decide() {  # RUNS NAME SET_NAME SET_LIST MEMBER...: the shipped model on the te
     docs/experiments/eval_candidate.sh "$@"
     cp $R/paired_nreal.txt $R/paired_${NAME}_nreal.txt; cp $R/paired_$SET.txt $R/paired_${NAME}_$SET.txt
     docs/experiments/candidate_speed_and_tests.sh $R $NAME
+}
+
+read_alone() {  # RUNS SET_NAME SET_LIST NAME:CHECKPOINT...: each network alone on the set and the four test lists
+                # (RUNS/ev_<NAME>_<list>), then their paired comparison per list, the first network the reference
+                # (RUNS/paired_read_<list>.txt, printed). Needs P; the sessions' "read" modes (decide nothing).
+    local R=$1 SET=$2 LIST=$3; shift 3
+    for k in "$@"; do
+        evaluate ${k#*:} $LIST $R/ev_${k%%:*}_$SET &
+        evaluate_test_lists ${k#*:} $R/ev_${k%%:*}; wait
+    done
+    for l in $SET:$LIST test_tc:lists/test_tc.list test:lists/test.list test_voc:lists/test_voc.list \
+             test_gate:lists/test_gate.list; do
+        local n=${l%%:*} preds=()
+        for k in "$@"; do preds+=(${k%%:*}=$R/ev_${k%%:*}_$n); done
+        $P benchmarks/paired_comparison.py --target pesq --resamples 1000 --list ${l#*:} --predictions "${preds[@]}" \
+            > $R/paired_read_$n.txt
+    done
+    cat $R/paired_read_*.txt
 }
 
 wait_quiet() {  # until the 1-minute load average is below 0.5, at most 10 minutes

@@ -17,24 +17,13 @@ V=runs/v31
 R=runs/v32_rule30 SET=corpus/noizeus_sim25/train.list
 MEMBERS=($M/E_ftC_nodrop/model.pt $M/F_ftS_nodrop/model.pt $M/NT_ft/model.pt $V/K3y_tcn/model.pt
          $V/K4y_tcn/model.pt $M/K5x_tcn/model.pt $M/K6x_tcn/model.pt)
-PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
 . docs/experiments/evaluate.sh
 case "${1:-}" in
     rule30)
         decide $R EFNTK3yK4yK5xK6x nsim25 $SET "${MEMBERS[@]}"
         echo DECIDE30_DONE ;;
     read)
-        for k in K3x:$M/K3x_tcn/model.pt K4x:$M/K4x_tcn/model.pt K3y:$V/K3y_tcn/model.pt K4y:$V/K4y_tcn/model.pt; do
-            n=${k%%:*} c=${k#*:}
-            evaluate $c $SET $R/ev_${n}_nsim25 &
-            evaluate_test_lists $c $R/ev_$n; wait
-        done
-        for l in nsim25:$SET test_tc:lists/test_tc.list test:lists/test.list test_voc:lists/test_voc.list \
-                 test_gate:lists/test_gate.list; do
-            n=${l%%:*}
-            $PC --list ${l#*:} --predictions K3x=$R/ev_K3x_$n K3y=$R/ev_K3y_$n K4x=$R/ev_K4x_$n K4y=$R/ev_K4y_$n \
-                > $R/paired_read_$n.txt
-        done
-        cat $R/paired_read_*.txt ;;
+        read_alone $R nsim25 $SET K3x:$M/K3x_tcn/model.pt K3y:$V/K3y_tcn/model.pt K4x:$M/K4x_tcn/model.pt \
+            K4y:$V/K4y_tcn/model.pt ;;
     *) echo "usage: $0 rule30 | read" >&2; exit 1 ;;
 esac

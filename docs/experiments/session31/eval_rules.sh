@@ -15,25 +15,13 @@ V=runs/v30
 R=runs/v31_rule29 SET=corpus/noizeus_sim24/train.list
 MEMBERS=($M/E_ftC_nodrop/model.pt $M/F_ftS_nodrop/model.pt $M/NT_ft/model.pt $M/K3x_tcn/model.pt
          $M/K4x_tcn/model.pt $V/K5x_tcn/model.pt $V/K6x_tcn/model.pt)
-PC="$P benchmarks/paired_comparison.py --target pesq --resamples 1000"
 . docs/experiments/evaluate.sh
 case "${1:-}" in
     rule29)
         decide $R EFNTK3xK4xK5xK6x nsim24 $SET "${MEMBERS[@]}"
         echo DECIDE29_DONE ;;
     read)
-        for k in K5e:runs/v28/K5e_tcn/model.pt K6e:runs/v28/K6e_tcn/model.pt K5x:$V/K5x_tcn/model.pt \
-                 K6x:$V/K6x_tcn/model.pt; do
-            n=${k%%:*} c=${k#*:}
-            evaluate $c $SET $R/ev_${n}_nsim24 &
-            evaluate_test_lists $c $R/ev_$n; wait
-        done
-        for l in nsim24:$SET test_tc:lists/test_tc.list test:lists/test.list test_voc:lists/test_voc.list \
-                 test_gate:lists/test_gate.list; do
-            n=${l%%:*}
-            $PC --list ${l#*:} --predictions K5e=$R/ev_K5e_$n K5x=$R/ev_K5x_$n K6e=$R/ev_K6e_$n K6x=$R/ev_K6x_$n \
-                > $R/paired_read_$n.txt
-        done
-        cat $R/paired_read_*.txt ;;
+        read_alone $R nsim24 $SET K5e:runs/v28/K5e_tcn/model.pt K5x:$V/K5x_tcn/model.pt K6e:runs/v28/K6e_tcn/model.pt \
+            K6x:$V/K6x_tcn/model.pt ;;
     *) echo "usage: $0 rule29 | read" >&2; exit 1 ;;
 esac

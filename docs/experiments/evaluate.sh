@@ -1,6 +1,7 @@
 # Sourced by the experiment scripts: `evaluate CHECKPOINT LIST OUT` runs quality.evaluate (one torch thread, no
 # bootstrap) unless OUT already exists, its log in OUT.log. Needs P (the Python of the venv). `decide` is a session
-# rule's whole reading (sessions 27 and 28; run from the repository root), `read_alone` the networks alone. `wait_quiet` precedes every speed run.
+# rule's whole reading (sessions 27 and 28; run from the repository root), `read_alone` its networks alone.
+# `wait_quiet` precedes every speed run.
 evaluate() {  # CHECKPOINT LIST OUT
     [ -d $3 ] || OMP_NUM_THREADS=1 $P -m quality.evaluate --bootstrap 0 --checkpoint $1 --list $2 --out $3 > $3.log 2>&1
 }

@@ -319,6 +319,23 @@ def test_restore_rebuilds_the_audio_of_the_lists(built, tmp_path):
     assert again["simulated"] == 1 and again["failed"] == 0
 
 
+def test_restore_refuses_a_build_whose_codecs_are_missing_here(built, tmp_path, monkeypatch):
+    """A codec the build used but this machine lacks (e.g. another PyAV) stops restore before any file is
+    simulated, with an error naming the codec and the build file."""
+    from quality.corpus import restore
+
+    out, _ = built
+    settings = json.loads((out / "build.json").read_text())
+    settings["codecs"] = {**(settings.get("codecs") or {}), "opus": "av:libopus"}
+    build_file = tmp_path / "build.json"
+    build_file.write_text(json.dumps(settings))
+    monkeypatch.setattr(restore.sim, "missing_codecs", lambda: {"opus": "no encoder libopus"})
+    fresh = tmp_path / "fresh"
+    with pytest.raises(ValueError, match=r"build\.json.*opus \(av:libopus at build time\): no encoder libopus"):
+        corpus.restore_corpus(build_file, fresh, [out / "test.list"], workers=1, check=0, progress=False)
+    assert not fresh.exists()
+
+
 def test_restore_writes_the_chain_records_of_every_listed_file(built, tmp_path):
     """A restored corpus gets the build's chains.jsonl records of its listed files — drawn again for
     files already on disk — and a build.json, so regenerate works on it."""

@@ -45,6 +45,18 @@ def clean_reference(resources: sim.Resources, rec: Mapping[str, Any]) -> np.ndar
     return clean
 
 
+def check_codecs(settings: Mapping[str, Any], build: str | os.PathLike) -> None:
+    """Raise ``ValueError`` naming each codec the build used (``settings["codecs"]``) that is not usable here,
+    before hours of simulation fail file by file on it."""
+    missing = sim.missing_codecs()
+    lost = {name: missing[name] for name in settings.get("codecs") or {} if name in missing}
+    if lost:
+        reasons = "; ".join(f"{name} ({settings['codecs'][name]} at build time): {why}" for name, why in lost.items())
+        raise ValueError(f"{build}: codec(s) the build used are not available here, so its files cannot be made "
+                         f"again: {reasons}. Install with `-c constraints.txt` (it pins the PyAV the corpora "
+                         f"were built with).")
+
+
 def restore_corpus(
     build: str | os.PathLike,
     out: str | os.PathLike,
@@ -81,6 +93,7 @@ def restore_corpus(
         if folder is not None and not Path(folder).is_dir():
             raise FileNotFoundError(f"{build}: {key} folder {folder} not found; pass --{key.replace('_', '-')}")
         folders[key] = str(Path(folder).resolve()) if folder is not None else None
+    check_codecs(settings, build)
     labels: dict[int, float] = {}
     audio = out / "audio"
     for name in lists:

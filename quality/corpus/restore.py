@@ -47,7 +47,7 @@ def clean_reference(resources: sim.Resources, rec: Mapping[str, Any]) -> np.ndar
 
 def check_codecs(settings: Mapping[str, Any], build: str | os.PathLike) -> None:
     """Raise ``ValueError`` naming each codec the build used (``settings["codecs"]``) that is not usable here,
-    before hours of simulation fail file by file on it."""
+    before the simulation fails file by file on it."""
     missing = sim.missing_codecs()
     lost = {name: missing[name] for name in settings.get("codecs") or {} if name in missing}
     if lost:

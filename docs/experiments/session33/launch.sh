@@ -1,31 +1,6 @@
 #!/usr/bin/env bash
-# RULE32.md: H9e and H10e, HASANet networks of session 21's T recipe (from scratch on lists/train_tc_balanced.list)
-# with the averaged `tcn` networks' changes (early stopping off, ema_decay 0.9995, the last averaged weights kept),
-# seeds 9 and 10, 180 CPU-minutes each, side by side on one torch thread each, in runs/v33.
-# Run again after a session ends mid-run: a run with a Lightning checkpoint is resumed (the budget counts across
-# resumes); one cut off before its first checkpoint starts again. Needs the five corpora (`make corpora`).
-# Run from anywhere; logs in runs/v33/H<seed>e_hasanet.log; prints LAUNCH_DONE at the end.
+# RULE32.md: H9e and H10e, RULE31's recipe (docs/experiments/session32/launch.sh) with seeds 9 and 10, 180
+# CPU-minutes each, side by side on one torch thread each, in runs/v33. Run again after a session ends mid-run: each
+# run resumes from its last Lightning checkpoint (the budget counts across resumes). Prints LAUNCH_DONE at the end.
 set -euo pipefail
-cd "$(dirname "$0")/../../.."
-export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-T=.venv/bin/train-quality
-MINUTES=180
-mkdir -p runs/v33
-RECIPE=(--config configs/shipped.yaml --train lists/train_tc_balanced.list --valid lists/valid_tc.list
-        --set model.conditions=auto --set model.dropout=0.0 --loss 'mse+frame_mse+heads_mse:0.5+condition_bce:0.5'
-        --lr 1e-3 --max-minutes $MINUTES --set early_stopping.patience=1000 --set ema_decay=0.9995
-        --set keep_weights=last --out runs/v33)
-for seed in 9 10; do
-    name=H${seed}e_hasanet run=runs/v33/H${seed}e_hasanet
-    {
-        echo; echo "# $(date -u +%FT%TZ) seed $seed"   # the blank line ends an earlier part's progress bar
-        if [ -f $run/checkpoints/last.ckpt ]; then
-            $T --resume $run --max-minutes $MINUTES
-        else
-            rm -rf $run
-            $T "${RECIPE[@]}" --set seed=$seed --run-name $name
-        fi
-    } >> $run.log 2>&1 &
-done
-wait
-echo LAUNCH_DONE
+exec "$(dirname "$0")/../session32/launch.sh" runs/v33 9 10

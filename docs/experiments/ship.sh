@@ -15,7 +15,8 @@ for name in "$@"; do
         mkdir -p $M/$name
         cp $SRC/$name/model.pt $SRC/$name/config.yaml $SRC/$name/metrics.csv $M/$name/
         { echo "# trained in $SRC by that session's docs/experiments/sessionNN/launch.sh; progress-bar lines removed"
-          tr '\r' '\n' < $SRC/$name.log | grep -v 'it/s\|s/it\|^\s*$' ; } > $M/$name/train_filtered.log
+          tr '\r' '\n' < $SRC/$name.log | grep -v 'it/s\|s/it\|^\s*$' \
+              | grep -v $'^[[:space:]]*\x1b\\[A[[:space:]]*$' ; } > $M/$name/train_filtered.log  # and cursor-up lines
     fi
     members+=($M/$name/model.pt)
 done

@@ -7,13 +7,14 @@ mean SRCC within each noise type, from two `quality.evaluate` output folders on 
 import sys
 
 import pandas as pd
-from scipy.stats import pearsonr, spearmanr
+
+from quality.metrics import lcc, srcc
 
 
 def summary(group: pd.DataFrame, column: str) -> str:
     if group.target.nunique() < 2:
         return f"mean error {(group[column] - group.target).mean():+.2f}"
-    return (f"{pearsonr(group.target, group[column])[0]:.3f} / {spearmanr(group.target, group[column])[0]:.3f}, "
+    return (f"{lcc(group[column], group.target):.3f} / {srcc(group[column], group.target):.3f}, "
             f"mean error {(group[column] - group.target).mean():+.2f}")
 
 
@@ -29,7 +30,7 @@ def main(old_dir: str, new_dir: str) -> None:
         print(f"{name:>6} {len(group):4d}  old {summary(group, 'prediction_old'):34s} new {summary(group, 'prediction_new')}")
     noisy = files[files.kind == "noisy"]
     for column in ("prediction_old", "prediction_new"):
-        within = noisy.groupby("noise").apply(lambda g: spearmanr(g.target, g[column])[0]).mean()
+        within = noisy.groupby("noise").apply(lambda g: srcc(g[column], g.target)).mean()
         print(f"{column}: mean SRCC within each noise type {within:.3f}")
 
 
